@@ -1,0 +1,1 @@
+"""Adapters: translate platform events into core messages and core replies into output."""

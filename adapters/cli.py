@@ -1,0 +1,184 @@
+"""The `forumbot` command line: one entry point for the console, the pack and the database."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.app import App, build_app
+from bot.errors import UserError
+from bot.evaluation import predict, read_labelled, score
+from bot.knowledge_pack import dump_entry, entry_to_mapping, load_pack
+from bot.resources import knowledge_dir
+from bot.settings import Settings, settings_from_environ
+
+log = logging.getLogger("forumbot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="forumbot",
+        description="A help-forum assistant: curated FAQ answers, did-you-mean choices, "
+        "hand-off to moderators.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ask = sub.add_parser("ask", help="answer one question and exit")
+    ask.add_argument("question", help="the question, in quotes")
+    ask.add_argument("--user", help="who is asking (default: your login name)")
+
+    chat = sub.add_parser("chat", help="an interactive session at the console")
+    chat.add_argument("--user", help="who is asking (default: your login name)")
+
+    faq = sub.add_parser("faq", help="the FAQ entries in the database")
+    faq_sub = faq.add_subparsers(dest="faq_command", required=True, metavar="SUBCOMMAND")
+    faq_sub.add_parser("list", help="every entry, by id")
+    show = faq_sub.add_parser("show", help="one entry")
+    show.add_argument("id")
+    export = faq_sub.add_parser("export", help="write every entry as JSON or as pack files")
+    export.add_argument("--format", choices=["json", "yaml"], default="json")
+    export.add_argument("--out", type=Path,
+                        help="JSON: a file; YAML: a pack folder (files go to OUT/entries/)")
+
+    knowledge = sub.add_parser("knowledge", help="the knowledge pack")
+    k_sub = knowledge.add_subparsers(dest="knowledge_command", required=True, metavar="SUBCOMMAND")
+    sync = k_sub.add_parser("sync", help="load the pack into the database (idempotent)")
+    sync.add_argument("--dir", type=Path, help="a pack folder (default: the shipped pack)")
+
+    db = sub.add_parser("db", help="the database")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="SUBCOMMAND")
+    db_sub.add_parser("upgrade", help="apply pending migrations (also done on every start)")
+
+    evaluate = sub.add_parser("eval", help="measure the matcher on labelled questions")
+    evaluate.add_argument("file", type=Path, help='JSON lines: {"q": ..., "topic": id or null}')
+    evaluate.add_argument("--predictions", type=Path, help="write one decision per question here")
+
+    sub.add_parser("handoffs", help="the questions members passed to the moderators")
+    return parser
+
+
+def _ask(app: App, args: argparse.Namespace) -> int:
+    from adapters.console import ConsoleSession, console_identity
+
+    session = ConsoleSession(app, console_identity(args.user))
+    print(session.reply_to(args.question))
+    return 0
+
+
+def _chat(app: App, args: argparse.Namespace) -> int:
+    from adapters.console import chat, console_identity
+
+    history = Path(app.settings.database_url.split("///", 1)[-1]).parent / "chat-history"
+    if not app.settings.database_url.startswith("sqlite"):
+        history = Path.home() / ".forumbot-chat-history"
+    chat(app, console_identity(args.user), history)
+    return 0
+
+
+def _faq(app: App, args: argparse.Namespace) -> int:
+    if args.faq_command == "list":
+        for entry in app.faq.all_entries():
+            print(f"{entry.id:28} {entry.kind:9} {entry.title}")
+        return 0
+    if args.faq_command == "show":
+        entry = app.faq.get(args.id)
+        if entry is None:
+            raise UserError(f"there is no entry {args.id!r}; `forumbot faq list` shows them")
+        print(dump_entry(entry), end="")
+        return 0
+    entries = app.faq.all_entries()
+    if args.format == "json":
+        text = json.dumps([entry_to_mapping(e) | {"alternates": list(e.alternates)}
+                           for e in entries], ensure_ascii=False, indent=2) + "\n"
+        if args.out:
+            args.out.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+        return 0
+    if args.out is None:
+        sys.stdout.write("---\n".join(dump_entry(e) for e in entries))
+        return 0
+    folder = args.out / "entries"
+    folder.mkdir(parents=True, exist_ok=True)
+    for entry in entries:
+        (folder / f"{entry.id}.yaml").write_text(dump_entry(entry), encoding="utf-8")
+    print(f"wrote {len(entries)} entries to {folder}", file=sys.stderr)
+    return 0
+
+
+def _sync(app: App, args: argparse.Namespace) -> int:
+    pack = load_pack(args.dir or app.settings.knowledge_dir or knowledge_dir())
+    report = app.faq.sync(pack.entries)
+    print(f"created {len(report.created)}, updated {len(report.updated)}, "
+          f"unchanged {len(report.unchanged)}, conflicts {len(report.conflicts)}")
+    for entry_id in report.conflicts:
+        print(f"conflict: {entry_id} was changed in the database since it was seeded; "
+              "the pack's version was not applied")
+    for entry_id in report.only_in_database:
+        print(f"only in the database: {entry_id}")
+    return 0
+
+
+def _eval(app: App, args: argparse.Namespace) -> int:
+    try:
+        lines = args.file.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise UserError(f"cannot read {args.file}: {exc.strerror}") from None
+    rows = read_labelled(lines, str(args.file))
+    unknown = sorted({r.topic for r in rows if r.topic and r.topic not in app.assistant.entries})
+    if unknown:
+        print(f"warning: topics not in the FAQ: {', '.join(unknown)}", file=sys.stderr)
+    predictions = predict(rows, app.assistant.decide)
+    report = score(rows, predictions)
+    if args.predictions:
+        with args.predictions.open("w", encoding="utf-8") as out:
+            for p in predictions:
+                out.write(json.dumps(p.to_json(), ensure_ascii=False) + "\n")
+    print(f"questions                          {report.questions} "
+          f"({report.in_scope} in scope, {report.off_topic} off-topic)")
+    print(f"in-scope answered right            {report.answered_right:6.1%}")
+    print(f"wrong answers (of all questions)   {report.wrong_answers:6.1%}")
+    print(f"off-topic declined                 {report.declined_off_topic:6.1%}")
+    print(f"right topic among answer/choices   {report.right_among_choices:6.1%}")
+    print(f"latency p50 / p99                  {report.p50_ms:.3f} ms / {report.p99_ms:.3f} ms")
+    return 0
+
+
+def run(argv: Sequence[str], environ: dict[str, str]) -> int:
+    """Run one command; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        settings: Settings = settings_from_environ(environ)
+        logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
+        app = build_app(settings)
+        if args.command == "db":
+            print("database is at the newest schema")
+            return 0
+        handlers = {"ask": _ask, "chat": _chat, "faq": _faq, "knowledge": _sync, "eval": _eval,
+                    "handoffs": _handoffs}
+        return handlers[args.command](app, args)
+    except UserError as exc:
+        print(f"forumbot: {exc.message}", file=sys.stderr)
+        return 2
+    except Exception:
+        log.exception("forumbot %s failed", args.command)
+        return 1
+
+
+def _handoffs(app: App, args: argparse.Namespace) -> int:
+    queue = app.handoffs.queued()
+    if not queue:
+        print("no questions are waiting for a moderator")
+    for h in queue:
+        print(f"#{h.id} {h.created_at:%Y-%m-%d %H:%M} {h.user} ({h.platform}): {h.question}")
+    return 0
+
+
+def main() -> None:
+    """The `forumbot` console script."""
+    sys.exit(run(sys.argv[1:], dict(os.environ)))

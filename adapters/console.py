@@ -1,0 +1,105 @@
+"""The console adapter: `forumbot ask` and the interactive `forumbot chat`."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.app import App
+from bot.messages import Incoming, Reply
+
+PROMPT = "you> "
+QUIT_WORDS = {"/quit", "/exit", "quit", "exit"}
+
+
+def console_identity(user: str | None) -> str:
+    """A platform-qualified identity: `console:NAME` (the login name by default)."""
+    name = (user or getpass.getuser() or "member").strip()
+    return name if name.startswith("console:") else f"console:{name}"
+
+
+def incoming(text: str, user: str) -> Incoming:
+    """Translate a console line into the core's message type."""
+    return Incoming(text=text, user=user, platform="console", channel="console", private=True)
+
+
+@dataclass
+class ConsoleSession:
+    """One member at the console; remembers the last choices so a number can pick one."""
+
+    app: App
+    user: str
+    choices: list[str] = field(default_factory=list)
+
+    def reply_to(self, line: str) -> str:
+        """Handle one line (a question, a command, or a choice number) and render the reply."""
+        stripped = line.strip()
+        assistant = self.app.assistant
+        if stripped.isdigit() and self.choices:
+            number = int(stripped)
+            if 1 <= number <= len(self.choices):
+                reply = assistant.pick(incoming(stripped, self.user), self.choices[number - 1])
+                self.choices = []
+                return self.render(reply)
+            return f"Pick a number from 1 to {len(self.choices)}, or ask another question."
+        reply = assistant.handle(incoming(line, self.user))
+        self.choices = [c["id"] for c in reply.context.get("choices", [])]
+        return self.render(reply)
+
+    def render(self, reply: Reply) -> str:
+        """The reply as console text."""
+        return self.app.renderer.render(reply, "text")
+
+
+def _enable_line_editing(history: Path) -> Callable[[], None]:
+    """Arrow keys and a history file when readline is available; returns the saver."""
+    try:
+        import readline
+    except ImportError:  # pragma: no cover - not on this platform
+        return lambda: None
+    history.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        readline.read_history_file(history)
+    except OSError:
+        pass
+    readline.set_history_length(1000)
+
+    def save() -> None:
+        try:
+            readline.write_history_file(history)
+        except OSError:
+            pass
+
+    return save
+
+
+def lines(read: Callable[[str], str]) -> Iterator[str]:
+    """Lines typed at the prompt until end of input."""
+    while True:
+        try:
+            yield read(PROMPT)
+        except EOFError:
+            return
+
+
+def chat(app: App, user: str, history: Path | None, read: Callable[[str], str] = input,
+         write: Callable[[str], None] = print) -> None:
+    """The interactive console: ask, pick a numbered choice, `/help`, `/quit`."""
+    save = _enable_line_editing(history) if history is not None else (lambda: None)
+    session = ConsoleSession(app, user)
+    write(f"forumbot: ask about milestones, escrow, payments, refunds, disputes or your profile. "
+          f"Type /help for commands, /quit to leave. (You are {user}.)")
+    try:
+        for line in lines(read):
+            if line.strip().lower() in QUIT_WORDS:
+                break
+            if not line.strip():
+                continue
+            write(session.reply_to(line))
+            write("")
+    except KeyboardInterrupt:
+        write("")
+    finally:
+        save()

@@ -1,0 +1,1 @@
+"""forumbot's platform-neutral core: message types, matching, FAQ service, storage."""

@@ -1,0 +1,59 @@
+"""The composition root: the one place that creates the engine, loads knowledge and wires."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from bot.assistant import Assistant
+from bot.faq import FaqEntry
+from bot.knowledge_pack import KnowledgePack, index_entry, load_pack
+from bot.matching import Matcher, index_entries
+from bot.rendering import Renderer
+from bot.resources import knowledge_dir, templates_dir
+from bot.settings import Settings
+from bot.storage.database import make_engine, upgrade
+from bot.storage.faq_store import SqlFaqStore
+from bot.storage.handoff_store import SqlHandoffStore
+
+
+@dataclass(frozen=True)
+class App:
+    """Everything an adapter needs, wired."""
+
+    settings: Settings
+    engine: Engine
+    pack: KnowledgePack
+    faq: SqlFaqStore
+    handoffs: SqlHandoffStore
+    assistant: Assistant
+    renderer: Renderer
+
+
+def build_matcher(entries: Sequence[FaqEntry], pack: KnowledgePack) -> Matcher:
+    """A matcher over the live entries plus the pack's out-of-scope subjects."""
+    indexed = [index_entry(e) for e in entries] + list(pack.out_of_scope)
+    return Matcher(index_entries(indexed), pack.vocabulary)
+
+
+def build_app(settings: Settings) -> App:
+    """Migrate the database, seed it on first start, and wire the assistant."""
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    pack = load_pack(settings.knowledge_dir or knowledge_dir())
+    faq = SqlFaqStore(engine)
+    entries = faq.all_entries()
+    if not entries and settings.seed_on_start:
+        faq.sync(pack.entries)
+        entries = faq.all_entries()
+    handoffs = SqlHandoffStore(engine)
+    assistant = Assistant(
+        store=faq,
+        handoffs=handoffs,
+        matcher=build_matcher(entries, pack),
+        thresholds=settings.thresholds,
+        entries={e.id: e for e in entries},
+    )
+    return App(settings, engine, pack, faq, handoffs, assistant, Renderer(templates_dir()))

@@ -1,0 +1,116 @@
+"""The assistant: turns an incoming message into a reply (data, not text)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot import commands
+from bot.commands import Command
+from bot.errors import NotFound, UserError
+from bot.faq import FaqEntry, FaqStore
+from bot.handoff import OFFER_LIFETIME, HandoffStore
+from bot.matching import Matcher
+from bot.messages import Incoming, Reply
+from bot.policy import Decision, Outcome, Thresholds, decide
+from bot.text import MATCH_CHAR_LIMIT, clean
+
+log = logging.getLogger(__name__)
+
+HUMAN_ENTRY = "talk-to-human"
+HELP_ENTRY = "bot-help"
+MAX_MESSAGE = 100_000  # longer messages are answered from their first part
+
+
+@dataclass
+class Assistant:
+    """Answers from the FAQ, suggests when unsure, and hands off to moderators."""
+
+    store: FaqStore
+    handoffs: HandoffStore
+    matcher: Matcher
+    thresholds: Thresholds
+    entries: Mapping[str, FaqEntry]
+
+    def decide(self, text: str) -> Decision:
+        """The matcher's ranking turned into answer / suggest / decline."""
+        return decide(self.matcher.rank(text), self.thresholds)
+
+    def handle(self, message: Incoming) -> Reply:
+        """Reply to one message. Never raises: user errors and crashes become replies."""
+        try:
+            return self._handle(message)
+        except UserError as exc:
+            return Reply("error", {"message": exc.message})
+        except Exception:
+            # The traceback, but not the member's words: they may be personal.
+            log.exception("failed to handle a message from %s on %s", message.user, message.platform)
+            return Reply("oops")
+
+    def pick(self, message: Incoming, entry_id: str) -> Reply:
+        """The answer for a "did you mean" choice the member picked."""
+        entry = self.entries.get(entry_id)
+        if entry is None:
+            return Reply("error", {"message": f"There is no answer with the id {entry_id[:64]!r}."})
+        return self._answer(entry)
+
+    def _handle(self, message: Incoming) -> Reply:
+        text = clean(message.text[:MAX_MESSAGE])
+        if not text:
+            return Reply("empty")
+        command = commands.parse(text)
+        if command is not None:
+            return self._command(command, message)
+        decision = self.decide(text)
+        if decision.outcome is Outcome.ANSWER and decision.entry_id is not None:
+            entry = self.entries[decision.entry_id]
+            if entry.id == HUMAN_ENTRY:
+                return self._to_moderator(message, "")
+            return self._answer(entry)
+        if decision.outcome is Outcome.SUGGEST:
+            choices = [self.entries[i] for i in decision.suggestions if i in self.entries]
+            return Reply(
+                "suggest",
+                {"choices": [{"number": n, "id": e.id, "title": e.title}
+                             for n, e in enumerate(choices, 1)]},
+            )
+        self.handoffs.offer(message.user, message.platform, message.private,
+                            text[:MATCH_CHAR_LIMIT])
+        return Reply("decline")
+
+    def _answer(self, entry: FaqEntry) -> Reply:
+        return Reply("answer", {"entry": {"id": entry.id, "title": entry.title,
+                                          "answer": entry.answer, "kind": entry.kind}})
+
+    def _command(self, command: Command, message: Incoming) -> Reply:
+        if command.name == "help":
+            entry = self.entries.get(HELP_ENTRY)
+            return Reply("help", {
+                "answer": entry.answer if entry else "",
+                "commands": [{"usage": c.usage, "summary": c.summary} for c in commands.COMMANDS],
+            })
+        if command.name == "moderator":
+            return self._to_moderator(message, command.argument)
+        if command.name == "faq list":
+            return Reply("faq_list", {"entries": [
+                {"id": e.id, "title": e.title, "kind": e.kind} for e in self.entries.values()
+            ]})
+        if command.name == "faq show":
+            entry = self.entries.get(command.argument.strip().lower())
+            if entry is None:
+                raise NotFound(f"There is no answer with the id {command.argument[:64]!r}. "
+                               "Type `faq list` to see them.")
+            return self._answer(entry)
+        raise AssertionError(f"unhandled command {command.name}")
+
+    def _to_moderator(self, message: Incoming, question: str) -> Reply:
+        if question:
+            self.handoffs.offer(message.user, message.platform, message.private,
+                                question[:MATCH_CHAR_LIMIT])
+        queued = self.handoffs.queue_last_offer(message.user, OFFER_LIFETIME)
+        entry = self.entries.get(HUMAN_ENTRY)
+        return Reply("handoff", {
+            "queued": queued is not None,
+            "answer": entry.answer if entry else "",
+        })

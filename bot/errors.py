@@ -1,0 +1,32 @@
+"""The two kinds of failure: typed, user-caused errors with a safe message, and the rest."""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """A failure the user caused and can fix; its message is safe to show them."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UnknownCommand(UserError):
+    """The user typed a command the assistant does not know."""
+
+
+class NotFound(UserError):
+    """The user named something (an entry, a version) that does not exist."""
+
+
+class KnowledgeError(UserError):
+    """A knowledge file is broken; the message names the file and the reason."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason
+
+
+class SettingsError(UserError):
+    """A setting has a bad value; the message names the key and the value."""

@@ -1,0 +1,33 @@
+"""The core's own message types: what comes in from any platform and what goes back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message from a member, already translated out of its platform's event.
+
+    `user` is platform-qualified (`console:alice`, `slack:T123/U456`, `discord:1234`).
+    """
+
+    text: str
+    user: str
+    platform: str = "console"
+    channel: str = "console"
+    private: bool = True
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the core answers: a template name and the data it renders, never markup.
+
+    `private` replies must reach only the asker (a DM or an ephemeral message).
+    """
+
+    template: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+    private: bool = False

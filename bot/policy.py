@@ -1,0 +1,69 @@
+"""The answer / suggest / decline policy: named thresholds over the matcher's ranking."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Outcome(str, Enum):
+    """What the assistant does with a question."""
+
+    ANSWER = "answer"
+    SUGGEST = "suggest"
+    DECLINE = "decline"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Scores are in [0, 1]. Answering the wrong entry is the worst outcome, so `answer`
+    needs both a high score and a clear lead (`answer_margin`) over the runner-up."""
+
+    answer: float = 0.40
+    answer_margin: float = 0.08
+    suggest: float = 0.20
+    max_suggestions: int = 3
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One candidate from the matcher."""
+
+    entry_id: str
+    score: float
+    in_scope: bool = True
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome, the answered entry (for ANSWER), and the choices (for SUGGEST)."""
+
+    outcome: Outcome
+    entry_id: str | None
+    score: float
+    suggestions: tuple[str, ...] = ()
+
+
+def decide(ranking: Sequence[Scored], thresholds: Thresholds) -> Decision:
+    """Turn a ranking (best first) into an outcome.
+
+    A known out-of-scope subject ranked first declines outright; otherwise the best
+    in-scope candidate is answered when it is confident and clearly ahead, and the
+    candidates above `suggest` are offered as choices.
+    """
+    if not ranking:
+        return Decision(Outcome.DECLINE, None, 0.0)
+    top = ranking[0]
+    if not top.in_scope:
+        return Decision(Outcome.DECLINE, None, top.score)
+    in_scope = [c for c in ranking if c.in_scope]
+    runner_up = ranking[1].score if len(ranking) > 1 else 0.0
+    if top.score >= thresholds.answer and top.score - runner_up >= thresholds.answer_margin:
+        return Decision(Outcome.ANSWER, top.entry_id, top.score)
+    choices = tuple(
+        c.entry_id for c in in_scope[: thresholds.max_suggestions] if c.score >= thresholds.suggest
+    )
+    if choices:
+        return Decision(Outcome.SUGGEST, None, top.score, choices)
+    return Decision(Outcome.DECLINE, None, top.score)

@@ -1,0 +1,97 @@
+"""Settings: one immutable object, built from an environment mapping by one function."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.errors import SettingsError
+from bot.policy import Thresholds
+
+DEFAULT_DB_FILENAME = "forumbot.db"
+
+
+def default_data_dir() -> Path:
+    """The per-user data directory where the default SQLite file lives."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("forumbot", appauthor=False))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the composition root needs; no adapter secrets (each adapter reads its own)."""
+
+    database_url: str
+    thresholds: Thresholds = Thresholds()
+    knowledge_dir: Path | None = None
+    log_level: str = "WARNING"
+    seed_on_start: bool = True
+
+
+def _float(environ: Mapping[str, str], key: str, default: float) -> float:
+    raw = environ.get(key)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{key}={raw!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise SettingsError(f"{key}={raw!r} must be between 0 and 1")
+    return value
+
+
+def _bool(environ: Mapping[str, str], key: str, default: bool) -> bool:
+    raw = environ.get(key)
+    if raw is None or raw.strip() == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"{key}={raw!r} is not a yes/no value (use true or false)")
+
+
+def sqlite_url(path: Path) -> str:
+    """A SQLAlchemy URL for a SQLite file."""
+    return f"sqlite+pysqlite:///{path}"
+
+
+def settings_from_environ(environ: Mapping[str, str]) -> Settings:
+    """Build settings from `environ` (pass `os.environ`); errors name the key and value."""
+    url = environ.get("FORUMBOT_DATABASE_URL", "").strip()
+    if not url:
+        data_dir = Path(environ["FORUMBOT_DATA_DIR"]) if environ.get("FORUMBOT_DATA_DIR") else (
+            default_data_dir()
+        )
+        url = sqlite_url(data_dir / DEFAULT_DB_FILENAME)
+    elif "://" not in url:
+        raise SettingsError(
+            f"FORUMBOT_DATABASE_URL={url!r} is not a database URL "
+            "(e.g. sqlite+pysqlite:///path/forumbot.db or postgresql+psycopg://user@host/db)"
+        )
+    defaults = Thresholds()
+    thresholds = Thresholds(
+        answer=_float(environ, "FORUMBOT_ANSWER_THRESHOLD", defaults.answer),
+        answer_margin=_float(environ, "FORUMBOT_ANSWER_MARGIN", defaults.answer_margin),
+        suggest=_float(environ, "FORUMBOT_SUGGEST_THRESHOLD", defaults.suggest),
+    )
+    if thresholds.suggest > thresholds.answer:
+        raise SettingsError(
+            f"FORUMBOT_SUGGEST_THRESHOLD={thresholds.suggest} must not exceed "
+            f"FORUMBOT_ANSWER_THRESHOLD={thresholds.answer}"
+        )
+    knowledge = environ.get("FORUMBOT_KNOWLEDGE_DIR", "").strip()
+    level = environ.get("FORUMBOT_LOG_LEVEL", "WARNING").strip().upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise SettingsError(f"FORUMBOT_LOG_LEVEL={level!r} is not one of DEBUG, INFO, WARNING, ERROR")
+    return Settings(
+        database_url=url,
+        thresholds=thresholds,
+        knowledge_dir=Path(knowledge) if knowledge else None,
+        log_level=level,
+        seed_on_start=_bool(environ, "FORUMBOT_SEED_ON_START", True),
+    )

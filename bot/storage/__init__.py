@@ -1,0 +1,1 @@
+"""SQLAlchemy implementations of the core's ports, and the database's lifecycle."""

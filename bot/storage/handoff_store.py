@@ -1,0 +1,78 @@
+"""The moderators' hand-off queue on SQLAlchemy."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
+
+from bot.handoff import Handoff
+from bot.storage.models import HandoffRow
+
+
+def _handoff(row: HandoffRow) -> Handoff:
+    return Handoff(
+        id=row.id,
+        user=row.user,
+        platform=row.platform,
+        channel_private=row.channel_private,
+        question=row.question,
+        status=row.status,
+        created_at=row.created_at,
+    )
+
+
+class SqlHandoffStore:
+    """Implements `bot.handoff.HandoffStore`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def offer(self, user: str, platform: str, channel_private: bool, question: str) -> None:
+        """Remember a declined question, so that the member can pass it on with one word."""
+        with Session(self._engine) as session, session.begin():
+            session.execute(
+                update(HandoffRow)
+                .where(HandoffRow.user == user, HandoffRow.status == "offered")
+                .values(status="lapsed")
+            )
+            session.add(
+                HandoffRow(
+                    user=user,
+                    platform=platform,
+                    channel_private=channel_private,
+                    question=question,
+                    status="offered",
+                    created_at=datetime.now(UTC),
+                )
+            )
+
+    def queue_last_offer(self, user: str, within: timedelta) -> Handoff | None:
+        """Move the member's latest offered question (if recent) into the moderators' queue."""
+        since = datetime.now(UTC) - within
+        with Session(self._engine) as session, session.begin():
+            row = session.scalars(
+                select(HandoffRow)
+                .where(
+                    HandoffRow.user == user,
+                    HandoffRow.status == "offered",
+                    HandoffRow.created_at >= since,
+                )
+                .order_by(HandoffRow.id.desc())
+                .limit(1)
+                .with_for_update()
+            ).first()
+            if row is None:
+                return None
+            row.status = "queued"
+            row.queued_at = datetime.now(UTC)
+            return _handoff(row)
+
+    def queued(self) -> list[Handoff]:
+        """The moderators' queue, oldest first."""
+        with Session(self._engine) as session:
+            rows = session.scalars(
+                select(HandoffRow).where(HandoffRow.status == "queued").order_by(HandoffRow.id)
+            )
+            return [_handoff(r) for r in rows]

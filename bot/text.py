@@ -1,0 +1,112 @@
+"""Text normalization for matching: cleaning, sentence units, tokens and stems."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+
+# Matching looks at no more than this much of a message; the rest of a 100 KB paste is story.
+MATCH_CHAR_LIMIT = 2000
+# A long post is scored as a whole and sentence by sentence; beyond this many units, the rest
+# adds latency and little signal.
+MAX_UNITS = 12
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+|\s+-\s+|(?<=[;:])\s+")
+_CONTRACTIONS = {
+    "can't": "can not", "cannot": "can not", "won't": "will not", "don't": "do not",
+    "doesn't": "does not", "didn't": "did not", "isn't": "is not", "aren't": "are not",
+    "wasn't": "was not", "weren't": "were not", "haven't": "have not", "hasn't": "has not",
+    "hadn't": "had not", "shouldn't": "should not", "wouldn't": "would not",
+    "couldn't": "could not", "i'm": "i am", "i've": "i have", "i'd": "i would",
+    "i'll": "i will", "it's": "it is", "what's": "what is", "who's": "who is",
+    "there's": "there is", "he's": "he is", "she's": "she is", "they're": "they are",
+    "you're": "you are", "we're": "we are", "let's": "let us",
+    # the same, as members type them without the apostrophe
+    "cant": "can not", "wont": "will not", "dont": "do not", "doesnt": "does not",
+    "didnt": "did not", "isnt": "is not", "arent": "are not", "wasnt": "was not",
+    "havent": "have not", "hasnt": "has not", "shouldnt": "should not", "wouldnt": "would not",
+    "couldnt": "could not", "im": "i am", "ive": "i have", "whats": "what is",
+}
+
+# Words that carry no topic: articles, auxiliaries, fillers and pleasantries. Question words,
+# negations and the possessive "my" stay: they separate "how to check a milestone" from "was my
+# milestone funded".
+STOPWORDS = frozenset(
+    """a an the and or but so if then than of to in on at by for from with about as into onto
+    is are was were be been being am do does did done doing have has had having will would
+    shall should can could may might must it its this that these those there here i me we us
+    you your yours he him his she her they them their our ours very really just also still
+    already even please pls plz thanks thank thx hi hello hey guys folks everyone anyone
+    someone somebody quick want wanted
+    any some much many lot lots bit kind sort like well okay ok oh yes yeah
+    something anything everything appreciate appreciated""".split()
+)
+
+_stemmer = snowballstemmer.stemmer("english")
+
+
+def clean(text: str) -> str:
+    """Unicode-normalize, drop control and zero-width characters, collapse white space."""
+    text = unicodedata.normalize("NFKC", text)
+    kept = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if ch in "\n\t":
+            kept.append(ch)
+        elif category in {"Cc", "Cf", "Cs", "Co", "Cn"}:
+            continue
+        else:
+            kept.append(ch)
+    text = "".join(kept)
+    text = re.sub(r"[ \t\r\f\v]+", " ", text)
+    text = re.sub(r"\n\s*", "\n", text)
+    return text.strip()
+
+
+def units(text: str) -> list[str]:
+    """The pieces of a message that are scored: the whole, then each sentence.
+
+    Members bury the question in a story; scoring each sentence lets the question win.
+    """
+    text = clean(text)[:MATCH_CHAR_LIMIT]
+    pieces = [p.strip() for p in _SENTENCE_END.split(text) if p and p.strip()]
+    # Questions first: when a post is long, its question sentences are the ones to keep.
+    questions = [p for p in pieces if p.endswith("?")]
+    others = [p for p in pieces if not p.endswith("?")]
+    result = [text] if text else []
+    for piece in questions + others:
+        if piece != text and piece not in result:
+            result.append(piece)
+    return result[:MAX_UNITS]
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The snowball stem of one lowercase word."""
+    return str(_stemmer.stemWord(word))
+
+
+def words(text: str) -> list[str]:
+    """Lowercase words with contractions expanded; no stopword removal, no stemming."""
+    lowered = text.lower().replace("\u2019", "'").replace("`", "'")
+    out: list[str] = []
+    for token in _TOKEN.findall(lowered):
+        if token.isdigit():  # "milestone 2", "7 years ago": numbers name things, not topics
+            continue
+        expanded = _CONTRACTIONS.get(token)
+        if expanded:
+            out.extend(expanded.split())
+        elif token.endswith("'s"):
+            out.append(token[:-2])
+        else:
+            out.append(token.replace("'", ""))
+    return out
+
+
+def stems(text: str) -> list[str]:
+    """Content stems of `text`, in order: lowercase, contractions expanded, stopwords dropped."""
+    return [stem(w) for w in words(text) if w not in STOPWORDS]
