@@ -86,10 +86,10 @@ def _faq(app: App, args: argparse.Namespace) -> int:
             print(f"{entry.id:28} {entry.kind:9} {entry.title}")
         return 0
     if args.faq_command == "show":
-        entry = app.faq.get(args.id)
-        if entry is None:
+        found = app.faq.get(args.id)
+        if found is None:
             raise UserError(f"there is no entry {args.id!r}; `forumbot faq list` shows them")
-        print(dump_entry(entry), end="")
+        print(dump_entry(found), end="")
         return 0
     entries = app.faq.all_entries()
     if args.format == "json":
@@ -182,3 +182,7 @@ def _handoffs(app: App, args: argparse.Namespace) -> int:
 def main() -> None:
     """The `forumbot` console script."""
     sys.exit(run(sys.argv[1:], dict(os.environ)))
+
+
+if __name__ == "__main__":
+    main()

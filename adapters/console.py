@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -60,17 +61,13 @@ def _enable_line_editing(history: Path) -> Callable[[], None]:
     except ImportError:  # pragma: no cover - not on this platform
         return lambda: None
     history.parent.mkdir(parents=True, exist_ok=True)
-    try:
+    with contextlib.suppress(OSError):
         readline.read_history_file(history)
-    except OSError:
-        pass
     readline.set_history_length(1000)
 
     def save() -> None:
-        try:
+        with contextlib.suppress(OSError):
             readline.write_history_file(history)
-        except OSError:
-            pass
 
     return save
 

@@ -45,7 +45,7 @@ class Assistant:
             return Reply("error", {"message": exc.message})
         except Exception:
             # The traceback, but not the member's words: they may be personal.
-            log.exception("failed to handle a message from %s on %s", message.user, message.platform)
+            log.exception("failed to handle a message from %s", message.user)
             return Reply("oops")
 
     def pick(self, message: Incoming, entry_id: str) -> Reply:

@@ -25,7 +25,10 @@ class CommandHelp:
 
 COMMANDS: tuple[CommandHelp, ...] = (
     CommandHelp("help", "what I can do, and these commands"),
-    CommandHelp("moderator [QUESTION]", "pass your last unanswered question (or this one) to a moderator"),
+    CommandHelp(
+        "moderator [QUESTION]",
+        "pass your last unanswered question (or this one) to a moderator",
+    ),
     CommandHelp("faq list", "every answer I know, by id"),
     CommandHelp("faq show ID", "one answer, by id"),
 )
@@ -47,7 +50,8 @@ def parse(text: str) -> Command | None:
     if name is None:
         if slash:
             raise UnknownCommand(
-                f"I don't know the command {('/' + head)[:40]!r}. Type `help` for the commands I know."
+                f"I don't know the command {('/' + head)[:40]!r}. "
+                "Type `help` for the commands I know."
             )
         return None
     if name == "help" and rest and not slash:

@@ -77,7 +77,9 @@ def entry_from_mapping(data: object, source: str) -> FaqEntry:
     if not isinstance(answer, str) or not answer.strip():
         raise KnowledgeError(source, "answer must be non-empty text")
     if len(answer) > MAX_ANSWER:
-        raise KnowledgeError(source, f"answer is {len(answer)} characters; the limit is {MAX_ANSWER}")
+        raise KnowledgeError(
+            source, f"answer is {len(answer)} characters; the limit is {MAX_ANSWER}"
+        )
     return FaqEntry(
         id=entry_id,
         title=title.strip(),

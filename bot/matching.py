@@ -117,7 +117,7 @@ class Matcher:
         alpha = weights.smoothing
         vocabulary_size = len(self._idf)
         self._likelihood: Postings = self._postings(
-            [{t: math.log((c + alpha) / alpha) for t, c in counts.items()} for counts in class_counts],
+            [{t: math.log((c + alpha) / alpha) for t, c in c_.items()} for c_ in class_counts],
             normalize=False,
         )
         self._absent = np.array(
@@ -231,7 +231,8 @@ class Matcher:
             final = 0.0
             for folded, lexical, discount in scored_units:
                 fz = self._fuzzy(entry, folded) * discount
-                final = max(final, (1.0 - self._w.fuzzy) * float(lexical[entry]) + self._w.fuzzy * fz)
+                blended = (1.0 - self._w.fuzzy) * float(lexical[entry]) + self._w.fuzzy * fz
+                final = max(final, blended)
             scored.append(Scored(self._ids[entry], min(final, 1.0), self._in_scope[entry]))
         scored.sort(key=lambda s: (-s.score, s.entry_id))
         return scored[:limit]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.errors import SettingsError
@@ -24,7 +24,7 @@ class Settings:
     """Everything the composition root needs; no adapter secrets (each adapter reads its own)."""
 
     database_url: str
-    thresholds: Thresholds = Thresholds()
+    thresholds: Thresholds = field(default_factory=Thresholds)
     knowledge_dir: Path | None = None
     log_level: str = "WARNING"
     seed_on_start: bool = True
@@ -87,7 +87,9 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
     knowledge = environ.get("FORUMBOT_KNOWLEDGE_DIR", "").strip()
     level = environ.get("FORUMBOT_LOG_LEVEL", "WARNING").strip().upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-        raise SettingsError(f"FORUMBOT_LOG_LEVEL={level!r} is not one of DEBUG, INFO, WARNING, ERROR")
+        raise SettingsError(
+            f"FORUMBOT_LOG_LEVEL={level!r} is not one of DEBUG, INFO, WARNING, ERROR"
+        )
     return Settings(
         database_url=url,
         thresholds=thresholds,

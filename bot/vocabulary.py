@@ -72,7 +72,7 @@ def vocabulary_from_mapping(data: Mapping[str, object], source: str = "vocabular
     for section in ("synonyms", "related"):
         groups = data.get(section) or {}
         if not isinstance(groups, dict):
-            raise KnowledgeError(source, f"{section} must be a mapping of term to a list of phrases")
+            raise KnowledgeError(source, f"{section} must map each term to a list of phrases")
         for term, phrases in groups.items():
             if not isinstance(term, str) or not isinstance(phrases, list) or not all(
                 isinstance(p, str) for p in phrases

@@ -1,0 +1,91 @@
+"""Shared fixtures: real SQLite files, a real PostgreSQL schema per test, the real pack."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from bot.app import App, build_app
+from bot.knowledge_pack import KnowledgePack, load_pack
+from bot.resources import knowledge_dir
+from bot.settings import Settings, sqlite_url
+
+POSTGRES_URL = os.environ.get(
+    "FORUMBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture(scope="session")
+def pack() -> KnowledgePack:
+    """The shipped knowledge pack."""
+    return load_pack(knowledge_dir())
+
+
+@pytest.fixture
+def sqlite_database(tmp_path: Path) -> str:
+    """A URL for a fresh SQLite file."""
+    return sqlite_url(tmp_path / "forumbot.db")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The PostgreSQL URL; skipped when no server answers, unless CI requires it."""
+    engine = create_engine(POSTGRES_URL)
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        if os.environ.get("FORUMBOT_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is required but did not answer at {POSTGRES_URL}: {exc}")
+        pytest.skip(f"no PostgreSQL at {POSTGRES_URL}")
+    finally:
+        engine.dispose()
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def postgres_database(postgres_server: str) -> Iterator[str]:
+    """A URL whose connections use a fresh schema, dropped after the test."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_server)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in postgres_server else "?"
+    yield f"{postgres_server}{separator}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each storage test runs on a SQLite file and on PostgreSQL."""
+    name = "sqlite_database" if request.param == "sqlite" else "postgres_database"
+    return str(request.getfixturevalue(name))
+
+
+@pytest.fixture
+def make_app() -> Iterator[Callable[..., App]]:
+    """Build apps through the real composition root; engines are disposed afterwards."""
+    built: list[App] = []
+
+    def factory(database_url: str, **overrides: object) -> App:
+        app = build_app(Settings(database_url=database_url, **overrides))  # type: ignore[arg-type]
+        built.append(app)
+        return app
+
+    yield factory
+    for app in built:
+        app.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., App], sqlite_database: str) -> App:
+    """A seeded app on a fresh SQLite file."""
+    return make_app(sqlite_database)

@@ -1,0 +1,32 @@
+"""What counts as a command and what is a question."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.commands import Command, parse
+from bot.errors import UnknownCommand
+
+
+@pytest.mark.parametrize("text", ["help", "/help", "HELP", "commands"])
+def test_help_is_a_command_with_or_without_a_slash(text: str) -> None:
+    assert parse(text) == Command("help")
+
+
+def test_moderator_takes_the_rest_of_the_line_as_the_question() -> None:
+    assert parse("moderator my client vanished") == Command("moderator", "my client vanished")
+
+
+@pytest.mark.parametrize("text", ["help me with a refund", "faq about refunds?",
+                                  "who sets the milestones?"])
+def test_a_sentence_that_starts_like_a_command_is_still_a_question(text: str) -> None:
+    assert parse(text) is None
+
+
+def test_faq_show_names_the_entry() -> None:
+    assert parse("faq show refund-request") == Command("faq show", "refund-request")
+
+
+def test_an_unknown_slash_command_is_refused_with_a_pointer_to_help() -> None:
+    with pytest.raises(UnknownCommand, match="help"):
+        parse("/frobnicate now")

@@ -1,0 +1,70 @@
+"""Replies render per flavor; user text is escaped, never evaluated."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.messages import Reply
+from bot.rendering import FLAVORS, Renderer
+from bot.resources import templates_dir
+
+SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
+    "answer": {"entry": {"id": "x", "title": "T", "answer": "**Bold** lead\n\n- a point",
+                         "kind": "faq"}},
+    "suggest": {"choices": [{"number": 1, "id": "a", "title": "First"},
+                            {"number": 2, "id": "b", "title": "Second"}]},
+    "decline": {},
+    "empty": {},
+    "error": {"message": "There is no answer with the id 'nope'."},
+    "oops": {},
+    "help": {"answer": "I answer questions.", "commands": [{"usage": "help", "summary": "this"}]},
+    "handoff": {"queued": False, "answer": "A moderator follows up."},
+    "faq_list": {"entries": [{"id": "a", "title": "First", "kind": "faq"}]},
+}
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Renderer:
+    return Renderer(templates_dir())
+
+
+def test_every_template_of_every_flavor_has_a_sample_and_renders(renderer: Renderer) -> None:
+    for flavor in FLAVORS:
+        names = renderer.template_names(flavor)
+        assert set(names) == set(SAMPLE_CONTEXTS), flavor
+        for name in names:
+            text = renderer.render(Reply(name, SAMPLE_CONTEXTS[name]), flavor)
+            assert text.strip(), f"{flavor}/{name} rendered nothing"
+
+
+def test_a_template_missing_a_value_fails_loudly(renderer: Renderer) -> None:
+    with pytest.raises(Exception, match="choices"):
+        renderer.render(Reply("suggest", {}), "text")
+
+
+def test_faq_markdown_becomes_each_platforms_markup(renderer: Renderer) -> None:
+    reply = Reply("answer", SAMPLE_CONTEXTS["answer"])
+    assert renderer.render(reply, "text").startswith("Bold lead")
+    assert renderer.render(reply, "slack").startswith("*Bold* lead")
+    assert renderer.render(reply, "discord").startswith("**Bold** lead")
+
+
+def test_template_syntax_in_user_text_is_printed_not_run(renderer: Renderer) -> None:
+    reply = Reply("error", {"message": "{{ 7*7 }} {% for x in y %}"})
+    assert renderer.render(reply, "text") == "{{ 7*7 }} {% for x in y %}"
+
+
+def test_user_text_is_escaped_for_slack_and_discord(renderer: Renderer) -> None:
+    reply = Reply("error", {"message": "<!channel> & *bold* @everyone"})
+    assert renderer.render(reply, "slack") == "&lt;!channel&gt; &amp; *bold* @everyone"
+    discord = renderer.render(reply, "discord")
+    assert "@everyone" not in discord and r"\*bold\*" in discord
+
+
+def test_terminal_escape_sequences_in_user_text_do_not_reach_the_console(
+    renderer: Renderer,
+) -> None:
+    reply = Reply("error", {"message": "red\x1b[31m text\x07"})
+    assert renderer.render(reply, "text") == "red[31m text"
