@@ -73,10 +73,7 @@ def _ask(app: App, args: argparse.Namespace) -> int:
 def _chat(app: App, args: argparse.Namespace) -> int:
     from adapters.console import chat, console_identity
 
-    history = Path(app.settings.database_url.split("///", 1)[-1]).parent / "chat-history"
-    if not app.settings.database_url.startswith("sqlite"):
-        history = Path.home() / ".forumbot-chat-history"
-    chat(app, console_identity(args.user), history)
+    chat(app, console_identity(args.user), app.settings.data_dir / "chat-history")
     return 0
 
 

@@ -23,6 +23,9 @@ MAX_PHRASE = 500
 OUT_OF_SCOPE_PREFIX = "out-of-scope:"
 
 
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when built with it
+
+
 @dataclass(frozen=True)
 class KnowledgePack:
     """Everything the pack folder holds."""
@@ -34,7 +37,7 @@ class KnowledgePack:
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
     except UnicodeDecodeError:
         raise KnowledgeError(str(path), "is not UTF-8 text") from None
     except yaml.YAMLError as exc:

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import DamerauLevenshtein
+from rapidfuzz.distance import OSA
 
 from bot.policy import Scored
 from bot.text import STOPWORDS, stem, units, words
@@ -48,7 +48,7 @@ class MatchWeights:
     fuzzy: float = 0.25  # share of the final score from rapidfuzz re-scoring
     unknown_word: float = 0.8  # weight of a word the pack never uses, relative to the rarest
     sentence: float = 0.95  # a single sentence of a longer post counts a little less
-    typo_similarity: float = 0.8  # normalized Damerau-Levenshtein similarity to fix a typo
+    typo_similarity: float = 0.8  # normalized edit similarity (transpositions count 1) for a typo
     candidates: int = 8  # entries re-scored by the fuzzy stage
     classifier: float = 0.5  # share of the naive Bayes posterior in the lexical score
     smoothing: float = 0.2  # naive Bayes additive smoothing
@@ -81,8 +81,9 @@ class Matcher:
             starts.append(len(rows))
             counts: dict[str, float] = {}
             for phrase in (*entry.phrasings, " ".join(entry.tags)):
-                known_words.update(words(phrase))
-                weighted, folded = self._analyze(words(phrase))
+                phrase_words = words(phrase)
+                known_words.update(phrase_words)
+                weighted, folded = self._analyze(phrase_words)
                 if weighted:
                     rows.append(weighted)
                     self._row_text.append(folded)
@@ -155,7 +156,7 @@ class Matcher:
         found = process.extractOne(
             word,
             self._known_words,
-            scorer=DamerauLevenshtein.normalized_similarity,
+            scorer=OSA.normalized_similarity,
             score_cutoff=self._w.typo_similarity,
         )
         return str(found[0]) if found else word
@@ -200,13 +201,17 @@ class Matcher:
         result: np.ndarray = (1.0 - b) * similarity + b * posterior * similarity.max()
         return result
 
-    def _fuzzy(self, entry: int, folded: str) -> float:
-        start = int(self._starts[entry])
-        end = int(self._starts[entry + 1]) if entry + 1 < len(self._starts) else len(self._row_text)
-        best = process.extractOne(
-            folded, self._row_text[start:end], scorer=fuzz.token_set_ratio, processor=None
+    def _fuzzy(self, entries: list[int], folded_units: list[str]) -> np.ndarray:
+        """rapidfuzz token-set similarity, best phrasing per (unit, entry), in one call."""
+        bounds = [*self._starts.tolist(), len(self._row_text)]
+        rows = [r for e in entries for r in range(bounds[e], bounds[e + 1])]
+        matrix = process.cdist(
+            folded_units, [self._row_text[r] for r in rows], scorer=fuzz.token_set_ratio,
+            processor=None, dtype=np.float32,
         )
-        return float(best[1]) / 100.0 if best else 0.0
+        offsets = np.cumsum([0] + [bounds[e + 1] - bounds[e] for e in entries])[:-1]
+        best: np.ndarray = np.maximum.reduceat(matrix, offsets, axis=1) / 100.0
+        return best
 
     def rank(self, text: str, limit: int = 5) -> list[Scored]:
         """The best `limit` entries for `text`, best first, scores in [0, 1]."""
@@ -225,12 +230,14 @@ class Matcher:
         if not scored_units:
             return []
         k = min(self._w.candidates, len(self._ids))
-        candidates = np.argpartition(-best, k - 1)[:k] if k < len(self._ids) else range(k)
+        top_k = np.argpartition(-best, k - 1)[:k] if k < len(self._ids) else np.arange(k)
+        candidates = [int(e) for e in top_k]
+        fuzzy = self._fuzzy(candidates, [folded for folded, _, _ in scored_units])
         scored: list[Scored] = []
-        for entry in map(int, candidates):
+        for column, entry in enumerate(candidates):
             final = 0.0
-            for folded, lexical, discount in scored_units:
-                fz = self._fuzzy(entry, folded) * discount
+            for row, (_, lexical, discount) in enumerate(scored_units):
+                fz = float(fuzzy[row, column]) * discount
                 blended = (1.0 - self._w.fuzzy) * float(lexical[entry]) + self._w.fuzzy * fz
                 final = max(final, blended)
             scored.append(Scored(self._ids[entry], min(final, 1.0), self._in_scope[entry]))

@@ -24,6 +24,7 @@ class Settings:
     """Everything the composition root needs; no adapter secrets (each adapter reads its own)."""
 
     database_url: str
+    data_dir: Path = Path(".")
     thresholds: Thresholds = field(default_factory=Thresholds)
     knowledge_dir: Path | None = None
     log_level: str = "WARNING"
@@ -62,11 +63,10 @@ def sqlite_url(path: Path) -> str:
 
 def settings_from_environ(environ: Mapping[str, str]) -> Settings:
     """Build settings from `environ` (pass `os.environ`); errors name the key and value."""
+    raw_dir = environ.get("FORUMBOT_DATA_DIR", "").strip()
+    data_dir = Path(raw_dir).expanduser() if raw_dir else default_data_dir()
     url = environ.get("FORUMBOT_DATABASE_URL", "").strip()
     if not url:
-        data_dir = Path(environ["FORUMBOT_DATA_DIR"]) if environ.get("FORUMBOT_DATA_DIR") else (
-            default_data_dir()
-        )
         url = sqlite_url(data_dir / DEFAULT_DB_FILENAME)
     elif "://" not in url:
         raise SettingsError(
@@ -92,6 +92,7 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         )
     return Settings(
         database_url=url,
+        data_dir=data_dir,
         thresholds=thresholds,
         knowledge_dir=Path(knowledge) if knowledge else None,
         log_level=level,

@@ -49,10 +49,10 @@ class Vocabulary:
                 i += 1
         return out
 
-    def weigh(self, tokens: Iterable[str]) -> dict[str, float]:
-        """Folded stems with weight 1, plus their related stems at a lower weight."""
+    def weigh(self, folded: Iterable[str]) -> dict[str, float]:
+        """Already folded stems with weight 1, plus their related stems at a lower weight."""
         weights: dict[str, float] = {}
-        for token in self.fold(tokens):
+        for token in folded:
             weights[token] = 1.0
         for token in list(weights):
             for other in self.related.get(token, ()):

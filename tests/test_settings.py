@@ -1,0 +1,47 @@
+"""Settings come from one environment mapping; bad values name the key and the value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.errors import SettingsError
+from bot.settings import settings_from_environ
+
+
+def test_with_no_environment_the_database_is_a_sqlite_file_in_the_data_dir(tmp_path: Path) -> None:
+    settings = settings_from_environ({"FORUMBOT_DATA_DIR": str(tmp_path)})
+    assert settings.database_url == f"sqlite+pysqlite:///{tmp_path}/forumbot.db"
+
+
+def test_a_postgresql_url_is_taken_as_given() -> None:
+    url = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    assert settings_from_environ({"FORUMBOT_DATABASE_URL": url}).database_url == url
+
+
+def test_thresholds_are_read_from_named_settings() -> None:
+    settings = settings_from_environ({
+        "FORUMBOT_ANSWER_THRESHOLD": "0.7", "FORUMBOT_ANSWER_MARGIN": "0.2",
+        "FORUMBOT_SUGGEST_THRESHOLD": "0.3",
+    })
+    t = settings.thresholds
+    assert (t.answer, t.answer_margin, t.suggest) == (0.7, 0.2, 0.3)
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("FORUMBOT_ANSWER_THRESHOLD", "lots"),
+    ("FORUMBOT_SUGGEST_THRESHOLD", "1.5"),
+    ("FORUMBOT_DATABASE_URL", "forumbot.db"),
+    ("FORUMBOT_SEED_ON_START", "maybe"),
+    ("FORUMBOT_LOG_LEVEL", "LOUD"),
+])
+def test_a_bad_value_is_refused_naming_key_and_value(key: str, value: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        settings_from_environ({key: value})
+    assert key in error.value.message and value in error.value.message
+
+
+def test_a_suggest_threshold_above_the_answer_threshold_is_refused() -> None:
+    with pytest.raises(SettingsError, match="must not exceed"):
+        settings_from_environ({"FORUMBOT_SUGGEST_THRESHOLD": "0.9"})
