@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -187,8 +186,3 @@ def dump_entry(entry: FaqEntry) -> str:
 def index_entry(entry: FaqEntry) -> IndexEntry:
     """What the matcher indexes of an FAQ entry."""
     return IndexEntry(entry.id, (entry.title, *entry.alternates), entry.tags, entry.answer)
-
-
-def mapping_of(entries: tuple[FaqEntry, ...]) -> Mapping[str, FaqEntry]:
-    """Entries by id."""
-    return {e.id: e for e in entries}

@@ -20,7 +20,7 @@ class Thresholds:
     """Scores are in [0, 1]. Answering the wrong entry is the worst outcome, so `answer`
     needs both a high score and a clear lead (`answer_margin`) over the runner-up."""
 
-    answer: float = 0.40
+    answer: float = 0.35
     answer_margin: float = 0.08
     suggest: float = 0.20
     max_suggestions: int = 3
