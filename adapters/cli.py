@@ -149,6 +149,7 @@ def _eval(app: App, args: argparse.Namespace) -> int:
 def run(argv: Sequence[str], environ: dict[str, str]) -> int:
     """Run one command; returns the exit status."""
     args = _parser().parse_args(argv)
+    app: App | None = None
     try:
         settings: Settings = settings_from_environ(environ)
         logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
@@ -165,6 +166,9 @@ def run(argv: Sequence[str], environ: dict[str, str]) -> int:
     except Exception:
         log.exception("forumbot %s failed", args.command)
         return 1
+    finally:
+        if app is not None:
+            app.engine.dispose()
 
 
 def _handoffs(app: App, args: argparse.Namespace) -> int:
