@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -152,6 +153,9 @@ def run(argv: Sequence[str], environ: dict[str, str]) -> int:
     app: App | None = None
     try:
         settings: Settings = settings_from_environ(environ)
+        if args.command == "knowledge":
+            # The sync seeds exactly the pack it is given, not the shipped one first.
+            settings = dataclasses.replace(settings, seed_on_start=False)
         logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
         app = build_app(settings)
         if args.command == "db":
