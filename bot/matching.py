@@ -49,7 +49,8 @@ class MatchWeights:
     unknown_word: float = 0.8  # weight of a word the pack never uses, relative to the rarest
     sentence: float = 0.95  # a single sentence of a longer post counts a little less
     typo_similarity: float = 0.8  # normalized edit similarity (transpositions count 1) for a typo
-    candidates: int = 8  # entries re-scored by the fuzzy stage
+    candidates: int = 5  # entries re-scored by the fuzzy stage
+    fuzzy_units: int = 3  # a long post's best-scoring sentences re-scored by rapidfuzz
     classifier: float = 0.5  # share of the naive Bayes posterior in the lexical score
     smoothing: float = 0.2  # naive Bayes additive smoothing
     answer_counts: float = 0.3  # naive Bayes: an answer's word counts this much of a phrasing's
@@ -229,6 +230,11 @@ class Matcher:
             np.maximum(best, lexical, out=best)
         if not scored_units:
             return []
+        # Re-score only the best few units: a long post's weak sentences cannot win, and
+        # character similarity says little about a whole story (and costs the most).
+        if len(scored_units) > 1:
+            sentences = sorted(scored_units[1:], key=lambda unit: -float(unit[1].max()))
+            scored_units = sentences[: self._w.fuzzy_units]
         k = min(self._w.candidates, len(self._ids))
         top_k = np.argpartition(-best, k - 1)[:k] if k < len(self._ids) else np.arange(k)
         candidates = [int(e) for e in top_k]

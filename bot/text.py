@@ -12,7 +12,7 @@ import snowballstemmer
 MATCH_CHAR_LIMIT = 2000
 # A long post is scored as a whole and sentence by sentence; beyond this many units, the rest
 # adds latency and little signal.
-MAX_UNITS = 8
+MAX_UNITS = 6
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+|\s+-\s+|(?<=[;:])\s+")
