@@ -50,7 +50,6 @@ def build_app(settings: Settings) -> App:
         entries = faq.all_entries()
     handoffs = SqlHandoffStore(engine)
     assistant = Assistant(
-        store=faq,
         handoffs=handoffs,
         matcher=build_matcher(entries, pack),
         thresholds=settings.thresholds,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot import commands
 from bot.commands import Command
 from bot.errors import NotFound, UserError
-from bot.faq import FaqEntry, FaqStore
+from bot.faq import FaqEntry
 from bot.handoff import OFFER_LIFETIME, HandoffStore
 from bot.matching import Matcher
 from bot.messages import Incoming, Reply
@@ -27,7 +27,6 @@ MAX_MESSAGE = 100_000  # longer messages are answered from their first part
 class Assistant:
     """Answers from the FAQ, suggests when unsure, and hands off to moderators."""
 
-    store: FaqStore
     handoffs: HandoffStore
     matcher: Matcher
     thresholds: Thresholds

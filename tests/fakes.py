@@ -71,7 +71,6 @@ def fake_assistant(pack: KnowledgePack, thresholds: Thresholds | None = None) ->
     store.sync(pack.entries)
     entries = store.all_entries()
     return Assistant(
-        store=store,
         handoffs=FakeHandoffStore(),
         matcher=build_matcher(entries, pack),
         thresholds=thresholds or Thresholds(),
