@@ -11,14 +11,20 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.app import App, build_app
+from bot.app import App, build_app, utc_now
+from bot.demo import demo_dataset, link_demo_member
 from bot.errors import UserError
 from bot.evaluation import predict, read_labelled, score
 from bot.knowledge_pack import dump_entry, entry_to_mapping, load_pack
+from bot.linking import CODE_LIFETIME
 from bot.resources import knowledge_dir
-from bot.settings import Settings, settings_from_environ
+from bot.settings import Settings, settings_from_environ, sqlite_url
 
 log = logging.getLogger("forumbot")
+
+
+DEMO_HELP = ("run as a linked demo member with sample contracts, on a separate demo "
+             "database (DATA_DIR/demo.db)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,9 +38,11 @@ def _parser() -> argparse.ArgumentParser:
     ask = sub.add_parser("ask", help="answer one question and exit")
     ask.add_argument("question", help="the question, in quotes")
     ask.add_argument("--user", help="who is asking (default: your login name)")
+    ask.add_argument("--demo", action="store_true", help=DEMO_HELP)
 
     chat = sub.add_parser("chat", help="an interactive session at the console")
     chat.add_argument("--user", help="who is asking (default: your login name)")
+    chat.add_argument("--demo", action="store_true", help=DEMO_HELP)
 
     faq = sub.add_parser("faq", help="the FAQ entries in the database")
     faq_sub = faq.add_subparsers(dest="faq_command", required=True, metavar="SUBCOMMAND")
@@ -60,7 +68,27 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--predictions", type=Path, help="write one decision per question here")
 
     sub.add_parser("handoffs", help="the questions members passed to the moderators")
+
+    contracts = sub.add_parser("contracts", help="members' contract data")
+    c_sub = contracts.add_subparsers(dest="contracts_command", required=True, metavar="SUBCOMMAND")
+    c_import = c_sub.add_parser(
+        "import", help="load accounts and contracts from a JSON or CSV file: all or nothing, "
+        "idempotent (docs/contracts-import.md)")
+    c_import.add_argument("file", type=Path, help="a .json or .csv file")
+    c_import.add_argument("--format", choices=["json", "csv"],
+                          help="the file's format (default: from its extension)")
+
+    link_code = sub.add_parser("link-code", help="print a one-time link code for an account")
+    link_code.add_argument("account", help="the marketplace account id")
     return parser
+
+
+def _prepare_demo(app: App, args: argparse.Namespace) -> None:
+    from adapters.console import console_identity
+
+    now = utc_now()
+    app.contracts.import_dataset(demo_dataset(now.date()))
+    link_demo_member(app.links, console_identity(args.user), now)
 
 
 def _ask(app: App, args: argparse.Namespace) -> int:
@@ -156,23 +184,48 @@ def run(argv: Sequence[str], environ: dict[str, str]) -> int:
         if args.command == "knowledge":
             # The sync seeds exactly the pack it is given, not the shipped one first.
             settings = dataclasses.replace(settings, seed_on_start=False)
+        demo = getattr(args, "demo", False)
+        if demo:
+            settings = dataclasses.replace(
+                settings, database_url=sqlite_url(settings.data_dir / "demo.db"))
         logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
         app = build_app(settings)
+        if demo:
+            _prepare_demo(app, args)
         if args.command == "db":
             print("database is at the newest schema")
             return 0
         handlers = {"ask": _ask, "chat": _chat, "faq": _faq, "knowledge": _sync, "eval": _eval,
+                    "link-code": _link_code, "contracts": _contracts,
                     "handoffs": _handoffs}
         return handlers[args.command](app, args)
     except UserError as exc:
         print(f"forumbot: {exc.message}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("forumbot: interrupted; nothing half-done was kept", file=sys.stderr)
+        return 130
     except Exception:
         log.exception("forumbot %s failed", args.command)
         return 1
     finally:
         if app is not None:
             app.engine.dispose()
+
+
+def _contracts(app: App, args: argparse.Namespace) -> int:
+    from adapters.contracts_command import import_contracts
+
+    print(import_contracts(app.contracts, args.file, args.format, sys.stderr))
+    return 0
+
+
+def _link_code(app: App, args: argparse.Namespace) -> int:
+    """The code alone on standard output, so that scripts can use it."""
+    print(app.links.issue_code(args.account, utc_now()))
+    print(f"valid once, for {CODE_LIFETIME.seconds // 60} minutes: the member sends "
+          "`link CODE` to the assistant in a direct message", file=sys.stderr)
+    return 0
 
 
 def _handoffs(app: App, args: argparse.Namespace) -> int:

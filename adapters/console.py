@@ -6,10 +6,13 @@ import contextlib
 import getpass
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.app import App
+from bot.delivery import take_pending
 from bot.messages import Incoming, Reply
+from bot.storage.outbox_store import SqlOutbox
 
 PROMPT = "you> "
 QUIT_WORDS = {"/quit", "/exit", "quit", "exit"}
@@ -81,6 +84,16 @@ def lines(read: Callable[[str], str]) -> Iterator[str]:
             return
 
 
+def show_notifications(session: ConsoleSession, write: Callable[[str], None]) -> None:
+    """The member's notifications not yet shown, each shown once, under a heading."""
+    replies = take_pending(SqlOutbox(session.app.engine), session.user, datetime.now(UTC))
+    if replies:
+        write("While you were away:")
+        for reply in replies:
+            write(f"- {session.render(reply)}")
+        write("")
+
+
 def chat(app: App, user: str, history: Path | None, read: Callable[[str], str] = input,
          write: Callable[[str], None] = print) -> None:
     """The interactive console: ask, pick a numbered choice, `/help`, `/quit`."""
@@ -88,6 +101,7 @@ def chat(app: App, user: str, history: Path | None, read: Callable[[str], str] =
     session = ConsoleSession(app, user)
     write(f"forumbot: ask about milestones, escrow, payments, refunds, disputes or your profile. "
           f"Type /help for commands, /quit to leave. (You are {user}.)")
+    show_notifications(session, write)
     try:
         for line in lines(read):
             if line.strip().lower() in QUIT_WORDS:

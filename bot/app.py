@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
@@ -11,12 +12,15 @@ from bot.assistant import Assistant
 from bot.faq import FaqEntry
 from bot.knowledge_pack import KnowledgePack, index_entry, load_pack
 from bot.matching import Matcher, index_entries
+from bot.personal import PersonalDesk
 from bot.rendering import Renderer
 from bot.resources import knowledge_dir, templates_dir
 from bot.settings import Settings
+from bot.storage.contract_store import SqlContractStore
 from bot.storage.database import make_engine, upgrade
 from bot.storage.faq_store import SqlFaqStore
 from bot.storage.handoff_store import SqlHandoffStore
+from bot.storage.link_store import SqlLinkStore
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,8 @@ class App:
     pack: KnowledgePack
     faq: SqlFaqStore
     handoffs: SqlHandoffStore
+    links: SqlLinkStore
+    contracts: SqlContractStore
     assistant: Assistant
     renderer: Renderer
 
@@ -49,10 +55,19 @@ def build_app(settings: Settings) -> App:
         faq.sync(pack.entries)
         entries = faq.all_entries()
     handoffs = SqlHandoffStore(engine)
+    links = SqlLinkStore(engine)
+    contracts = SqlContractStore(engine)
     assistant = Assistant(
         handoffs=handoffs,
         matcher=build_matcher(entries, pack),
         thresholds=settings.thresholds,
         entries={e.id: e for e in entries},
+        personal=PersonalDesk(links, contracts, clock=utc_now),
     )
-    return App(settings, engine, pack, faq, handoffs, assistant, Renderer(templates_dir()))
+    return App(settings, engine, pack, faq, handoffs, links, contracts, assistant,
+               Renderer(templates_dir()))
+
+
+def utc_now() -> datetime:
+    """The clock every part of the app reads."""
+    return datetime.now(UTC)

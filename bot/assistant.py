@@ -13,6 +13,7 @@ from bot.faq import FaqEntry
 from bot.handoff import OFFER_LIFETIME, HandoffStore
 from bot.matching import Matcher
 from bot.messages import Incoming, Reply
+from bot.personal import PERSONAL_TOPICS, PersonalDesk
 from bot.policy import Decision, Outcome, Thresholds, decide
 from bot.text import MATCH_CHAR_LIMIT, clean
 
@@ -31,6 +32,7 @@ class Assistant:
     matcher: Matcher
     thresholds: Thresholds
     entries: Mapping[str, FaqEntry]
+    personal: PersonalDesk
 
     def decide(self, text: str) -> Decision:
         """The matcher's ranking turned into answer / suggest / decline."""
@@ -52,6 +54,8 @@ class Assistant:
         entry = self.entries.get(entry_id)
         if entry is None:
             return Reply("error", {"message": f"There is no answer with the id {entry_id[:64]!r}."})
+        if entry.id in PERSONAL_TOPICS:
+            return self.personal.answer(message, entry, "")
         return self._answer(entry)
 
     def _handle(self, message: Incoming) -> Reply:
@@ -66,7 +70,13 @@ class Assistant:
             entry = self.entries[decision.entry_id]
             if entry.id == HUMAN_ENTRY:
                 return self._to_moderator(message, "")
+            if entry.id in PERSONAL_TOPICS:
+                return self.personal.answer(message, entry, text)
             return self._answer(entry)
+        if (decision.outcome is Outcome.SUGGEST and decision.score >= self.thresholds.answer
+                and set(decision.suggestions[:2]) == PERSONAL_TOPICS):
+            # Confident, and unsure only which personal topic: the member's data answers both.
+            return self.personal.answer(message, self.entries[decision.suggestions[0]], text)
         if decision.outcome is Outcome.SUGGEST:
             choices = [self.entries[i] for i in decision.suggestions if i in self.entries]
             return Reply(
@@ -101,6 +111,24 @@ class Assistant:
                 raise NotFound(f"There is no answer with the id {command.argument[:64]!r}. "
                                "Type `faq list` to see them.")
             return self._answer(entry)
+        return self._personal_command(command, message)
+
+    def _personal_command(self, command: Command, message: Incoming) -> Reply:
+        desk = self.personal
+        if command.name == "link":
+            return desk.link(message, command.argument)
+        if command.name == "unlink":
+            return desk.unlink(message)
+        if command.name == "whoami":
+            return desk.whoami(message)
+        if command.name == "forget me":
+            return desk.forget(message)
+        if command.name == "contracts":
+            return desk.contract_list(message)
+        if command.name == "contract status":
+            return desk.contract_status(message, command.argument)
+        if command.name == "notifications":
+            return desk.notifications(message, command.argument == "on")
         raise AssertionError(f"unhandled command {command.name}")
 
     def _to_moderator(self, message: Incoming, question: str) -> Reply:

@@ -31,9 +31,20 @@ COMMANDS: tuple[CommandHelp, ...] = (
     ),
     CommandHelp("faq list", "every answer I know, by id"),
     CommandHelp("faq show ID", "one answer, by id"),
+    CommandHelp("link CODE", "link your chat account with a code from the marketplace site"),
+    CommandHelp("contracts", "your contracts (linked members, answered privately)"),
+    CommandHelp("contract status [CONTRACT]", "a contract's milestones and payments, privately"),
+    CommandHelp("notifications on|off", "payment notifications for linked members"),
+    CommandHelp("whoami", "who I think you are, and the account you are linked to"),
+    CommandHelp("unlink", "remove the link to your marketplace account"),
+    CommandHelp("forget me", "delete your link and everything I kept about your questions"),
 )
 
-_WORDS = {"help": "help", "commands": "help", "moderator": "moderator", "faq": "faq"}
+_WORDS = {"help": "help", "commands": "help", "moderator": "moderator", "faq": "faq",
+          "link": "link", "unlink": "unlink", "whoami": "whoami", "contracts": "contracts",
+          "contract": "contract", "notifications": "notifications", "forget": "forget"}
+# Commands that are the whole message; with more words they are questions ("unlink how?").
+_BARE = {"unlink", "whoami", "contracts"}
 
 
 def parse(text: str) -> Command | None:
@@ -56,6 +67,25 @@ def parse(text: str) -> Command | None:
         return None
     if name == "help" and rest and not slash:
         return None  # "help me with a refund" is a question
+    if name in _BARE:
+        return Command(name) if slash or not rest.strip(" ?!.") else None
+    if name == "link":
+        return _link(rest, slash)
+    if name == "contract":
+        sub, _, arg = rest.partition(" ")
+        if sub.lower() == "status":
+            return Command("contract status", arg.strip())
+        if slash:
+            raise UnknownCommand("Try `contract status` or `contract status CONTRACT`.")
+        return None
+    if name == "notifications":
+        if rest.lower() in {"on", "off"}:
+            return Command("notifications", rest.lower())
+        if slash or not rest:
+            raise UnknownCommand("Try `notifications on` or `notifications off`.")
+        return None
+    if name == "forget":
+        return Command("forget me") if rest.lower().strip(" .!") == "me" else None
     if name == "faq":
         sub, _, arg = rest.partition(" ")
         if sub.lower() in {"list", "show"}:
@@ -64,3 +94,14 @@ def parse(text: str) -> Command | None:
             raise UnknownCommand("Try `faq list` or `faq show ID`.")
         return None
     return Command(name, rest)
+
+
+def _link(rest: str, slash: bool) -> Command | None:
+    """`link CODE`: one word after `link` (or anything after `/link`); more words ask a question."""
+    if not rest:
+        if slash:
+            raise UnknownCommand("Send `link CODE` with the code from the marketplace site.")
+        return None
+    if slash or len(rest.split()) == 1:
+        return Command("link", rest)
+    return None

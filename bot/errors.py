@@ -30,3 +30,23 @@ class KnowledgeError(UserError):
 
 class SettingsError(UserError):
     """A setting has a bad value; the message names the key and the value."""
+
+
+class ImportProblem(UserError):
+    """A contract import file is wrong; the message names the record (and line) and the reason."""
+
+    def __init__(self, path: str, reason: str, line: int | None = None) -> None:
+        where = path if line is None else f"line {line}: {path}"
+        super().__init__(f"{where}: {reason}")
+        self.path = path
+        self.reason = reason
+        self.line = line
+
+
+class WebhookRejected(UserError):
+    """A webhook request refused with an HTTP status; the reason is safe to send back and log."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason

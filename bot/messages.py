@@ -31,3 +31,21 @@ class Reply:
     template: str
     context: Mapping[str, Any] = field(default_factory=dict)
     private: bool = False
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One reply to send, and whether it must go privately (a DM or an ephemeral message)."""
+
+    reply: Reply
+    private: bool
+
+
+def deliveries(message: Incoming, reply: Reply) -> tuple[Delivery, ...]:
+    """Where a reply goes: a private reply to a public message goes privately, with a notice.
+
+    Every adapter sends exactly these, so that no personal answer reaches a public channel.
+    """
+    if reply.private and not message.private:
+        return (Delivery(reply, private=True), Delivery(Reply("sent_privately"), private=False))
+    return (Delivery(reply, private=message.private),)

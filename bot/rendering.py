@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +69,29 @@ def markdown_for(flavor: str, markdown: str) -> Trusted:
     return Trusted(markdown)
 
 
+_CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£"}
+
+
+def money(amount: str, currency: str) -> str:
+    """`$150`, `$150.50`, `€20`, or `20.00 CHF` for a currency without a sign here."""
+    value = Decimal(amount)
+    sign = _CURRENCY_SIGNS.get(currency.upper())
+    if sign is None:
+        return f"{value:,.2f} {currency}"
+    text = f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
+    return f"{sign}{text}"
+
+
+def day(iso: str) -> str:
+    """An ISO timestamp as a day a member reads: `Nov 18, 2026`."""
+    return datetime.fromisoformat(iso).strftime("%b %-d, %Y")
+
+
+def moment(iso: str) -> str:
+    """An ISO timestamp to the minute, in UTC: `Nov 18, 2026 14:05 UTC`."""
+    return datetime.fromisoformat(iso).astimezone(UTC).strftime("%b %-d, %Y %H:%M UTC")
+
+
 class Renderer:
     """Renders a `Reply` for a flavor; a template missing in a flavor falls back to `text`."""
 
@@ -92,13 +117,17 @@ class Renderer:
             lstrip_blocks=True,
         )
         env.filters["markdown"] = lambda value: markdown_for(flavor, str(value))
+        env.filters["money"] = money
+        env.filters["day"] = day
+        env.filters["moment"] = moment
         return env
 
     def template_names(self, flavor: str) -> list[str]:
-        """Every reply template a flavor can render."""
+        """Every reply template a flavor can render (`_name.j2` files are shared macros)."""
         return sorted(
             name.removesuffix(".j2")
             for name in self._envs[flavor].list_templates(extensions=["j2"])
+            if not name.startswith("_")
         )
 
     def render(self, reply: Reply, flavor: str = "text") -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import chain
 
 import snowballstemmer
 
@@ -47,24 +48,30 @@ STOPWORDS = frozenset(
 )
 
 _stemmer = snowballstemmer.stemmer("english")
+# Unicode categories `clean` drops: control, format (zero-width), surrogate, private, unassigned.
+_DROPPED = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # ASCII's Cc, less \t and \n
 
 
 def clean(text: str) -> str:
     """Unicode-normalize, drop control and zero-width characters, collapse white space."""
-    text = unicodedata.normalize("NFKC", text)
-    kept = []
-    for ch in text:
-        category = unicodedata.category(ch)
-        if ch in "\n\t":
-            kept.append(ch)
-        elif category in {"Cc", "Cf", "Cs", "Co", "Cn"}:
-            continue
-        else:
-            kept.append(ch)
-    text = "".join(kept)
+    text = _printable(unicodedata.normalize("NFKC", text))
     text = re.sub(r"[ \t\r\f\v]+", " ", text)
     text = re.sub(r"\n\s*", "\n", text)
     return text.strip()
+
+
+def _printable(text: str) -> str:
+    """`text` without the characters of `_DROPPED` categories, except newline and tab.
+
+    Messages are nearly always ASCII, where only the control characters can go: one regex
+    instead of a category look-up per character.
+    """
+    if text.isascii():
+        return _ASCII_CONTROL.sub("", text)
+    return "".join(
+        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in _DROPPED
+    )
 
 
 def units(text: str) -> list[str]:
@@ -90,21 +97,27 @@ def stem(word: str) -> str:
     return str(_stemmer.stemWord(word))
 
 
+def tokens(text: str) -> list[str]:
+    """Lowercase tokens as typed: `expand` turns each into the words it stands for."""
+    return _TOKEN.findall(text.lower().replace("\u2019", "'").replace("`", "'"))
+
+
+@lru_cache(maxsize=65536)
+def expand(token: str) -> tuple[str, ...]:
+    """The words one token stands for: contractions expanded, none for a number."""
+    if token.isdigit():  # "milestone 2", "7 years ago": numbers name things, not topics
+        return ()
+    expanded = _CONTRACTIONS.get(token)
+    if expanded:
+        return tuple(expanded.split())
+    if token.endswith("'s"):
+        return (token[:-2],)
+    return (token.replace("'", ""),)
+
+
 def words(text: str) -> list[str]:
     """Lowercase words with contractions expanded; no stopword removal, no stemming."""
-    lowered = text.lower().replace("\u2019", "'").replace("`", "'")
-    out: list[str] = []
-    for token in _TOKEN.findall(lowered):
-        if token.isdigit():  # "milestone 2", "7 years ago": numbers name things, not topics
-            continue
-        expanded = _CONTRACTIONS.get(token)
-        if expanded:
-            out.extend(expanded.split())
-        elif token.endswith("'s"):
-            out.append(token[:-2])
-        else:
-            out.append(token.replace("'", ""))
-    return out
+    return list(chain.from_iterable(map(expand, tokens(text))))
 
 
 def stems(text: str) -> list[str]:

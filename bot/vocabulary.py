@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import compress
 
 from bot.text import stem, stems, words
 
@@ -19,7 +21,6 @@ class Vocabulary:
 
     synonyms: Mapping[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
     related: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    longest: int = 1
 
     def words(self) -> set[str]:
         """Every stem the vocabulary knows, for typo correction and indexing."""
@@ -32,30 +33,40 @@ class Vocabulary:
             known.update(others)
         return known
 
+    @cached_property
+    def _by_head(self) -> dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]]:
+        """Synonym phrases with their canonical stems, by first stem, longest phrase first."""
+        heads: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+        for phrase in sorted(self.synonyms, key=len, reverse=True):
+            heads.setdefault(phrase[0], []).append((phrase, self.synonyms[phrase]))
+        return heads
+
     def fold(self, tokens: Iterable[str]) -> list[str]:
-        """Replace each synonym phrase (longest first) by its canonical stems."""
+        """Replace each synonym phrase (longest first) by its canonical stems.
+
+        Only tokens that start a synonym phrase are visited, found without a Python loop;
+        the runs between them are copied whole.
+        """
         seq = list(tokens)
+        heads = self._by_head
         out: list[str] = []
-        i = 0
-        while i < len(seq):
-            for size in range(min(self.longest, len(seq) - i), 0, -1):
-                canonical = self.synonyms.get(tuple(seq[i : i + size]))
-                if canonical is not None:
-                    out.extend(canonical)
-                    i += size
+        done = 0  # seq[:done] is folded into out
+        for i in compress(range(len(seq)), map(heads.__contains__, seq)):
+            if i < done:
+                continue
+            for phrase, canonical in heads[seq[i]]:
+                if tuple(seq[i : i + len(phrase)]) == phrase:
+                    out += seq[done:i]
+                    out += canonical
+                    done = i + len(phrase)
                     break
-            else:
-                out.append(seq[i])
-                i += 1
-        return out
+        return out + seq[done:] if done else seq
 
     def weigh(self, folded: Iterable[str]) -> dict[str, float]:
         """Already folded stems with weight 1, plus their related stems at a lower weight."""
-        weights: dict[str, float] = {}
-        for token in folded:
-            weights[token] = 1.0
-        for token in list(weights):
-            for other in self.related.get(token, ()):
+        weights = dict.fromkeys(folded, 1.0)
+        for token in list(filter(self.related.__contains__, weights)):
+            for other in self.related[token]:
                 weights.setdefault(other, RELATED_WEIGHT)
         return weights
 
@@ -97,5 +108,4 @@ def vocabulary_from_mapping(data: Mapping[str, object], source: str = "vocabular
                 for head in canonical[:1]:
                     extra = tuple(s for p in phrases for s in stems(p) if s != head)
                     related[head] = tuple(dict.fromkeys(related.get(head, ()) + extra))
-    longest = max((len(k) for k in synonyms), default=1)
-    return Vocabulary(synonyms=synonyms, related=related, longest=longest)
+    return Vocabulary(synonyms=synonyms, related=related)

@@ -8,10 +8,24 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app import build_matcher
 from bot.assistant import Assistant
+from bot.contracts import Contract
 from bot.faq import FaqEntry, StoredEntry, SyncReport, plan_sync
 from bot.handoff import Handoff
 from bot.knowledge_pack import KnowledgePack
+from bot.linking import (
+    CODE_LIFETIME,
+    LOCKOUT,
+    MAX_WRONG_CODES,
+    Link,
+    LinkOutcome,
+    Redemption,
+    code_hash,
+    new_code,
+)
+from bot.personal import PersonalDesk
 from bot.policy import Thresholds
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 @dataclass
@@ -65,7 +79,74 @@ class FakeHandoffStore:
         return [h for h in self.items if h.status == "queued"]
 
 
-def fake_assistant(pack: KnowledgePack, thresholds: Thresholds | None = None) -> Assistant:
+@dataclass
+class FakeContracts:
+    """Implements `bot.contracts.ContractLookup` over a list."""
+
+    contracts: list[Contract] = field(default_factory=list)
+
+    def contracts_of(self, account_id: str) -> list[Contract]:
+        owned = [c for c in self.contracts if c.role_of(account_id) is not None]
+        return sorted(owned, key=lambda c: c.started_at, reverse=True)
+
+
+@dataclass
+class FakeLinks:
+    """Implements `bot.linking.LinkStore` in dicts, with the same rules as the SQL store."""
+
+    links: dict[str, Link] = field(default_factory=dict)
+    codes: dict[str, tuple[str, datetime, bool]] = field(default_factory=dict)
+    failures: dict[str, list[datetime]] = field(default_factory=dict)
+    forgotten: list[str] = field(default_factory=list)
+
+    def link_of(self, identity: str) -> Link | None:
+        return self.links.get(identity)
+
+    def issue_code(self, account_id: str, now: datetime) -> str:
+        code = new_code()
+        self.codes[code_hash(code)] = (account_id, now + CODE_LIFETIME, False)
+        return code
+
+    def redeem(self, identity: str, platform: str, code: str, now: datetime) -> Redemption:
+        recent = [t for t in self.failures.get(identity, []) if t > now - LOCKOUT]
+        if len(recent) >= MAX_WRONG_CODES:
+            return Redemption(LinkOutcome.LOCKED, locked_until=sorted(recent)[-MAX_WRONG_CODES]
+                              + LOCKOUT)
+        found = self.codes.get(code_hash(code))
+        if found is None or found[2] or found[1] <= now:
+            self.failures.setdefault(identity, []).append(now)
+            left = MAX_WRONG_CODES - len(recent) - 1
+            if left == 0:
+                return Redemption(LinkOutcome.LOCKED, locked_until=now + LOCKOUT)
+            return Redemption(LinkOutcome.WRONG, attempts_left=left)
+        self.codes[code_hash(code)] = (found[0], found[1], True)
+        self.links[identity] = Link(identity, found[0], platform, True, now)
+        return Redemption(LinkOutcome.LINKED, account_id=found[0])
+
+    def unlink(self, identity: str) -> bool:
+        return self.links.pop(identity, None) is not None
+
+    def set_notify(self, identity: str, on: bool) -> bool:
+        link = self.links.get(identity)
+        if link is None:
+            return False
+        self.links[identity] = Link(link.identity, link.account_id, link.platform, on,
+                                    link.linked_at)
+        return True
+
+    def forget(self, identity: str) -> None:
+        self.links.pop(identity, None)
+        self.failures.pop(identity, None)
+        self.forgotten.append(identity)
+
+
+def fake_desk(contracts: list[Contract] | None = None) -> PersonalDesk:
+    """A personal desk on in-memory links and contracts, at a fixed time."""
+    return PersonalDesk(FakeLinks(), FakeContracts(contracts or []), clock=lambda: NOW)
+
+
+def fake_assistant(pack: KnowledgePack, thresholds: Thresholds | None = None,
+                   desk: PersonalDesk | None = None) -> Assistant:
     """An assistant on the real pack and matcher, with in-memory stores."""
     store = FakeFaqStore()
     store.sync(pack.entries)
@@ -75,4 +156,5 @@ def fake_assistant(pack: KnowledgePack, thresholds: Thresholds | None = None) ->
         matcher=build_matcher(entries, pack),
         thresholds=thresholds or Thresholds(),
         entries={e.id: e for e in entries},
+        personal=desk or fake_desk(),
     )

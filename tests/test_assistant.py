@@ -104,8 +104,9 @@ def test_personal_questions_get_the_how_to_check_answer_until_accounts_are_linke
     assistant: Assistant,
 ) -> None:
     reply = assistant.handle(Incoming("was my milestone funded?", "console:a"))
-    assert reply.context["entry"]["id"] == "my-milestone-status"
-    assert "My Jobs" in reply.context["entry"]["answer"]
+    assert (reply.template, reply.private) == ("not_linked", True)
+    text = Renderer(templates_dir()).render(reply)
+    assert "My Jobs" in text and "link CODE" in text
 
 
 @pytest.mark.parametrize("text", ["", "   \n\t ", "\u200b\u200b", "\x00\x01\x02"])

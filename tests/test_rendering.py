@@ -22,6 +22,42 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     "help": {"answer": "I answer questions.", "commands": [{"usage": "help", "summary": "this"}]},
     "handoff": {"queued": False, "answer": "A moderator follows up."},
     "faq_list": {"entries": [{"id": "a", "title": "First", "kind": "faq"}]},
+    "contract_status": {"contract": {
+        "id": "C-1", "title": "Logo", "type": "fixed", "status": "active", "role": "freelancer",
+        "currency": "USD", "hourly_rate": None, "invoice": None,
+        "milestones": [{"seq": s, "title": "Files", "amount": "150.00", "currency": "USD",
+                        "status": s_name, "stage": stage, "due": None,
+                        "funded_at": "2026-11-01T00:00:00+00:00", "submitted_at": None,
+                        "approved_at": None, "available_at": "2026-11-20T00:00:00+00:00"}
+                       for s, (s_name, stage) in enumerate([
+                           ("not_funded", None), ("funded", None), ("submitted", None),
+                           ("changes_requested", None), ("approved", None),
+                           ("paid", "pending"), ("paid", "available"), ("refunded", None),
+                           ("cancelled", None)], 1)]}},
+    "contract_list": {"account": "acc-a", "ambiguous": True, "contracts": [
+        {"id": "C-1", "title": "Logo", "type": "fixed", "status": "active", "role": "client",
+         "invoice": None, "highlights": [
+             {"seq": 1, "title": "Files", "amount": "150.00", "currency": "USD",
+              "status": "funded", "stage": None, "due": None, "funded_at": None,
+              "submitted_at": None, "approved_at": None, "available_at": None}]},
+        {"id": "C-2", "title": "Books", "type": "hourly", "status": "active", "role": "client",
+         "highlights": [], "invoice": {
+             "week_start": "2026-11-02T00:00:00+00:00", "hours": "7.5", "amount": "225.00",
+             "currency": "USD", "status": "in_review",
+             "available_at": "2026-11-18T00:00:00+00:00"}}]},
+    "contract_unknown": {"named": "C-404"},
+    "not_linked": {"answer": "Open **My Jobs**."},
+    "sent_privately": {},
+    "linked": {"account": "acc-a"},
+    "link_refused": {"locked_until": None, "attempts_left": 3},
+    "whoami": {"identity": "slack:T1/U1", "account": "acc-a", "notify": True},
+    "unlinked": {"was_linked": True},
+    "forgotten": {},
+    "notifications_setting": {"linked": True, "on": False},
+    "notification": {"event": "milestone_funded",
+                     "contract": {"id": "C-1", "title": "Logo and brand kit"},
+                     "milestone": {"seq": 2, "title": "Final files", "amount": "150.00",
+                                   "currency": "USD"}},
 }
 
 

@@ -308,3 +308,18 @@ def test_a_queued_question_says_when_it_was_asked_in_utc(engine: Engine) -> None
     assert queued.created_at.utcoffset() == timedelta(0)
     assert before <= queued.created_at <= after
     assert handoffs.queued()[0].created_at == queued.created_at
+
+
+def test_migrations_create_exactly_the_tables_the_models_describe(database_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from bot.storage.models import Base
+
+    engine = make_engine(database_url)
+    upgrade(engine)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": False})
+        differences = compare_metadata(context, Base.metadata)
+    engine.dispose()
+    assert differences == []

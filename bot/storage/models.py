@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, Integer, String, Text, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -58,3 +69,139 @@ class HandoffRow(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)  # offered | queued
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     queued_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class DecimalText(TypeDecorator[Decimal]):
+    """An exact decimal kept as text: SQLite has no decimal type, and no sums are done in SQL."""
+
+    impl = String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+
+class AccountRow(Base):
+    """A marketplace account, as imported or pushed by the webhook."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+
+
+class ContractRow(Base):
+    """A contract; its milestones or invoices are separate rows."""
+
+    __tablename__ = "contracts"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    type: Mapped[str] = mapped_column(String(16))
+    client_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    freelancer_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    currency: Mapped[str] = mapped_column(String(8))
+    hourly_rate: Mapped[Decimal | None] = mapped_column(DecimalText(), nullable=True)
+    weekly_limit_hours: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class MilestoneRow(Base):
+    """One milestone of a fixed-price contract, keyed by its contract and sequence number."""
+
+    __tablename__ = "milestones"
+
+    contract_id: Mapped[str] = mapped_column(
+        ForeignKey("contracts.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    amount: Mapped[Decimal] = mapped_column(DecimalText())
+    status: Mapped[str] = mapped_column(String(24))
+    due: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    funded_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    available_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class InvoiceRow(Base):
+    """One week of an hourly contract."""
+
+    __tablename__ = "invoices"
+
+    contract_id: Mapped[str] = mapped_column(
+        ForeignKey("contracts.id", ondelete="CASCADE"), primary_key=True
+    )
+    week_start: Mapped[datetime] = mapped_column(UtcDateTime(), primary_key=True)
+    hours: Mapped[Decimal] = mapped_column(DecimalText())
+    amount: Mapped[Decimal] = mapped_column(DecimalText())
+    status: Mapped[str] = mapped_column(String(16))
+    available_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class LinkRow(Base):
+    """A chat identity linked to a marketplace account."""
+
+    __tablename__ = "links"
+
+    identity: Mapped[str] = mapped_column(String(200), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    notify: Mapped[bool]
+    linked_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class LinkCodeRow(Base):
+    """A one-time link code, kept only as its SHA-256."""
+
+    __tablename__ = "link_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class LinkFailureRow(Base):
+    """A wrong link code sent by an identity; five within an hour lock it out."""
+
+    __tablename__ = "link_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    identity: Mapped[str] = mapped_column(String(200), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class WebhookEventRow(Base):
+    """A webhook event already applied: the same id is acknowledged and not applied again."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    type: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class NotificationRow(Base):
+    """The outbox: a notification for one linked identity, written with the change it tells."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    identity: Mapped[str] = mapped_column(String(200), index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    template: Mapped[str] = mapped_column(String(64))
+    context: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))  # pending | delivered | failed
+    attempts: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)

@@ -1,0 +1,114 @@
+"""Links, link codes and wrong-code lockouts on SQLAlchemy; also forgetting a member."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import Session
+
+from bot.errors import NotFound
+from bot.linking import (
+    CODE_LIFETIME,
+    LOCKOUT,
+    MAX_WRONG_CODES,
+    Link,
+    LinkOutcome,
+    Redemption,
+    code_hash,
+    new_code,
+)
+from bot.storage.models import (
+    AccountRow,
+    HandoffRow,
+    LinkCodeRow,
+    LinkFailureRow,
+    LinkRow,
+    NotificationRow,
+)
+
+
+def store_code(session: Session, account_id: str, code: str, expires_at: datetime) -> None:
+    """Keep a code's hash inside the caller's transaction (the CLI and the webhook use it)."""
+    session.merge(LinkCodeRow(code_hash=code_hash(code), account_id=account_id,
+                              expires_at=expires_at, used_at=None))
+
+
+def _link(row: LinkRow) -> Link:
+    return Link(row.identity, row.account_id, row.platform, row.notify, row.linked_at)
+
+
+class SqlLinkStore:
+    """Implements `bot.linking.LinkStore`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def link_of(self, identity: str) -> Link | None:
+        with Session(self._engine) as session:
+            row = session.get(LinkRow, identity)
+            return _link(row) if row else None
+
+    def issue_code(self, account_id: str, now: datetime) -> str:
+        code = new_code()
+        with Session(self._engine) as session, session.begin():
+            if session.get(AccountRow, account_id) is None:
+                raise NotFound(f"there is no account {account_id[:64]!r}")
+            store_code(session, account_id, code, now + CODE_LIFETIME)
+        return code
+
+    def redeem(self, identity: str, platform: str, code: str, now: datetime) -> Redemption:
+        with Session(self._engine) as session, session.begin():
+            failures = list(session.scalars(
+                select(LinkFailureRow.at)
+                .where(LinkFailureRow.identity == identity, LinkFailureRow.at > now - LOCKOUT)
+                .order_by(LinkFailureRow.at.desc())
+                .limit(MAX_WRONG_CODES)
+            ))
+            if len(failures) >= MAX_WRONG_CODES:
+                return Redemption(LinkOutcome.LOCKED, locked_until=failures[-1] + LOCKOUT)
+            row = session.scalars(
+                select(LinkCodeRow)
+                .where(LinkCodeRow.code_hash == code_hash(code))
+                .with_for_update()
+            ).first()
+            if row is None or row.used_at is not None or row.expires_at <= now:
+                session.add(LinkFailureRow(identity=identity, at=now))
+                left = MAX_WRONG_CODES - len(failures) - 1
+                if left == 0:
+                    return Redemption(LinkOutcome.LOCKED, locked_until=now + LOCKOUT)
+                return Redemption(LinkOutcome.WRONG, attempts_left=left)
+            row.used_at = now
+            link = session.get(LinkRow, identity)
+            if link is None:
+                session.add(LinkRow(identity=identity, account_id=row.account_id,
+                                    platform=platform, notify=True, linked_at=now))
+            else:
+                link.account_id, link.linked_at = row.account_id, now
+            return Redemption(LinkOutcome.LINKED, account_id=row.account_id)
+
+    def unlink(self, identity: str) -> bool:
+        with Session(self._engine) as session, session.begin():
+            row = session.get(LinkRow, identity)
+            if row is None:
+                return False
+            session.delete(row)
+            return True
+
+    def set_notify(self, identity: str, on: bool) -> bool:
+        with Session(self._engine) as session, session.begin():
+            row = session.get(LinkRow, identity)
+            if row is None:
+                return False
+            row.notify = on
+            return True
+
+    def forget(self, identity: str) -> None:
+        with Session(self._engine) as session, session.begin():
+            for table, column in (
+                (LinkRow, LinkRow.identity),
+                (LinkFailureRow, LinkFailureRow.identity),
+                (HandoffRow, HandoffRow.user),
+                (NotificationRow, NotificationRow.identity),
+            ):
+                session.execute(delete(table).where(column == identity))
