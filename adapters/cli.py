@@ -80,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
 
     link_code = sub.add_parser("link-code", help="print a one-time link code for an account")
     link_code.add_argument("account", help="the marketplace account id")
+
+    serve = sub.add_parser("serve", help="run the HTTP server: the marketplace webhook "
+                           "(docs/webhook.md) and GET /healthz")
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on "
+                       "(default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="the port (default: 8000)")
     return parser
 
 
@@ -195,6 +201,8 @@ def run(argv: Sequence[str], environ: dict[str, str]) -> int:
         if args.command == "db":
             print("database is at the newest schema")
             return 0
+        if args.command == "serve":
+            return _serve(app, args, environ.get("FORUMBOT_WEBHOOK_SECRET"))
         handlers = {"ask": _ask, "chat": _chat, "faq": _faq, "knowledge": _sync, "eval": _eval,
                     "link-code": _link_code, "contracts": _contracts,
                     "handoffs": _handoffs}
@@ -225,6 +233,17 @@ def _link_code(app: App, args: argparse.Namespace) -> int:
     print(app.links.issue_code(args.account, utc_now()))
     print(f"valid once, for {CODE_LIFETIME.seconds // 60} minutes: the member sends "
           "`link CODE` to the assistant in a direct message", file=sys.stderr)
+    return 0
+
+
+def _serve(app: App, args: argparse.Namespace, secret: str | None) -> int:
+    """Serve until interrupted; the webhook's secret is the adapter's own, not a setting."""
+    import uvicorn
+
+    from adapters.http_app import create_http_app
+
+    uvicorn.run(create_http_app(app, secret), host=args.host, port=args.port,
+                log_level=app.settings.log_level.lower())
     return 0
 
 

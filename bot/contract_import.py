@@ -66,13 +66,13 @@ def _unique(ids: list[Any], path: Callable[[int], str], what: str) -> None:
         first[value] = index
 
 
-def _account(value: object, path: str) -> Account:
+def read_account(value: object, path: str) -> Account:
     record = ImportRecord(value, path, _ACCOUNT_KEYS, "an account")
     return Account(record.text("id", ID_LIMIT), record.text("name", NAME_LIMIT),
                    record.enum("role", Role))
 
 
-def _milestone(value: object, path: str) -> Milestone:
+def read_milestone(value: object, path: str) -> Milestone:
     record = ImportRecord(value, path, _MILESTONE_KEYS, "a milestone")
     status = record.enum("status", MilestoneStatus)
     stamps: dict[str, datetime | None] = {}
@@ -93,7 +93,7 @@ def _milestone(value: object, path: str) -> Milestone:
     )
 
 
-def _invoice(value: object, path: str) -> Invoice:
+def read_invoice(value: object, path: str) -> Invoice:
     record = ImportRecord(value, path, _INVOICE_KEYS, "an invoice")
     hours = record.amount("hours")
     if hours > HOURS_IN_A_WEEK:
@@ -107,7 +107,8 @@ def _milestones(record: ImportRecord) -> tuple[Milestone, ...]:
     if record.has("hourly"):
         raise ImportProblem(record.at("hourly"), "a fixed contract has milestones, not hourly")
     path = record.at("milestones")
-    milestones = [_milestone(m, f"{path}[{i}]") for i, m in enumerate(record.items("milestones"))]
+    milestones = [read_milestone(m, f"{path}[{i}]")
+                  for i, m in enumerate(record.items("milestones"))]
     _unique([m.seq for m in milestones], lambda i: f"{path}[{i}].seq", "seq")
     return tuple(sorted(milestones, key=lambda m: m.seq))
 
@@ -120,12 +121,12 @@ def _hourly(record: ImportRecord) -> tuple[Decimal, int | None, tuple[Invoice, .
     limit = (hourly.whole("weekly_limit_hours", 0, HOURS_IN_A_WEEK)
              if hourly.has("weekly_limit_hours") else None)
     path = hourly.at("invoices")
-    invoices = [_invoice(v, f"{path}[{i}]") for i, v in enumerate(hourly.items("invoices"))]
+    invoices = [read_invoice(v, f"{path}[{i}]") for i, v in enumerate(hourly.items("invoices"))]
     _unique([v.week_start for v in invoices], lambda i: f"{path}[{i}].week_start", "week_start")
     return hourly.amount("rate"), limit, tuple(sorted(invoices, key=lambda v: v.week_start))
 
 
-def _contract(value: object, path: str) -> Contract:
+def read_contract(value: object, path: str) -> Contract:
     record = ImportRecord(value, path, _CONTRACT_KEYS, "a contract")
     contract_id, title = record.text("id", ID_LIMIT), record.text("title", TITLE_LIMIT)
     kind = record.enum("type", ContractType)
@@ -156,10 +157,10 @@ def _contract(value: object, path: str) -> Contract:
 def dataset_from_mapping(doc: object) -> Dataset:
     """Check a parsed import document and convert it; raises `ImportProblem`."""
     top = ImportRecord(doc, "", ("accounts", "contracts"), "an import document")
-    accounts = [_account(a, f"accounts[{i}]")
+    accounts = [read_account(a, f"accounts[{i}]")
                 for i, a in enumerate(top.items("accounts") if top.has("accounts") else [])]
     _unique([a.id for a in accounts], lambda i: f"accounts[{i}].id", "id")
-    contracts = [_contract(c, f"contracts[{i}]")
+    contracts = [read_contract(c, f"contracts[{i}]")
                  for i, c in enumerate(top.items("contracts") if top.has("contracts") else [])]
     _unique([c.id for c in contracts], lambda i: f"contracts[{i}].id", "id")
     return Dataset(tuple(accounts), tuple(contracts))

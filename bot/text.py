@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 from itertools import chain
 
@@ -16,6 +17,8 @@ MATCH_CHAR_LIMIT = 2000
 MAX_UNITS = 6
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+BREAK = "\x00"  # ends each text in a `token_stream`; no token holds it
+_TOKEN_OR_BREAK = re.compile(f"{_TOKEN.pattern}|{BREAK}")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+|\s+-\s+|(?<=[;:])\s+")
 _CONTRACTIONS = {
     "can't": "can not", "cannot": "can not", "won't": "will not", "don't": "do not",
@@ -99,7 +102,17 @@ def stem(word: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Lowercase tokens as typed: `expand` turns each into the words it stands for."""
-    return _TOKEN.findall(text.lower().replace("\u2019", "'").replace("`", "'"))
+    return _TOKEN.findall(_lowered(text))
+
+
+def token_stream(texts: Iterable[str]) -> list[str]:
+    """The tokens of many texts, each text's followed by `BREAK`, in one regex pass."""
+    joined = "".join(text.replace(BREAK, " ") + BREAK for text in texts)
+    return _TOKEN_OR_BREAK.findall(_lowered(joined))
+
+
+def _lowered(text: str) -> str:
+    return text.lower().replace("\u2019", "'").replace("`", "'")
 
 
 @lru_cache(maxsize=65536)

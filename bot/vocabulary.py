@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import compress
 
+import numpy as np
+
 from bot.text import stem, stems, words
 
 RELATED_WEIGHT = 0.35
@@ -69,6 +71,78 @@ class Vocabulary:
             for other in self.related[token]:
                 weights.setdefault(other, RELATED_WEIGHT)
         return weights
+
+    def fold_ids(self, seq: np.ndarray, ids: Mapping[str, int]) -> np.ndarray:
+        """`fold` for many texts at once, on stem ids, with numpy.
+
+        `seq` holds each text's stem ids followed by a separator id that no synonym uses;
+        `ids` numbers every stem of the vocabulary. Each position's longest phrase is found
+        phrase by phrase over the whole of `seq`; then multi-stem phrases that overlap are
+        settled left to right, the first one winning, as in `fold`.
+        """
+        phrases = sorted(self.synonyms, key=len)  # at a position, a longer phrase overwrites
+        if not phrases or not len(seq):
+            return seq
+        candidates = np.flatnonzero(np.isin(seq, [ids[p[0]] for p in phrases]))
+        heads = seq[candidates]
+        size = np.zeros(len(seq), dtype=np.int64)  # of the phrase starting at each position
+        which = np.zeros(len(seq), dtype=np.int64)
+        for k, phrase in enumerate(phrases):
+            at = candidates[heads == ids[phrase[0]]]
+            for offset, token in enumerate(phrase[1:], start=1):
+                at = at[seq[at + offset] == ids[token]]  # a text's separator ends it in time
+            size[at] = len(phrase)
+            which[at] = k
+        taken: list[int] = []
+        done = 0
+        for at, n in zip(np.flatnonzero(size > 1).tolist(), size[size > 1].tolist(), strict=True):
+            if at >= done:
+                taken.append(at)
+                done = at + n
+        starts = np.array(taken, dtype=np.int64)
+        covered = spans(starts + 1, size[starts] - 1)
+        size[covered] = 0  # a phrase cannot start inside one taken before it
+        emitted = np.ones(len(seq), dtype=np.int64)
+        emitted[covered] = 0
+        folded = np.flatnonzero(size)
+        canonical = [self.synonyms[p] for p in phrases]
+        lengths = np.array([len(c) for c in canonical], dtype=np.int64)
+        emitted[folded] = lengths[which[folded]]
+        source = np.arange(len(seq))  # into seq, then into the canonical stems after it
+        source[folded] = len(seq) + (np.cumsum(lengths) - lengths)[which[folded]]
+        stems = np.array([ids[t] for c in canonical for t in c], dtype=np.int64)
+        out: np.ndarray = np.concatenate([seq, stems])[spans(source, emitted)]
+        return out
+
+    def weigh_ids(
+        self, docs: np.ndarray, tokens: np.ndarray, ids: Mapping[str, int]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`weigh` for many texts at once: from distinct (document, stem id) pairs, the same
+        pairs with weight 1 plus their related stems' pairs at `RELATED_WEIGHT`, as
+        (documents, stem ids, weights) sorted by document then stem id. `ids` numbers every
+        stem of the vocabulary."""
+        n_ids = len(ids)
+        others = [[ids[o] for o in self.related.get(t, ())] for t in ids]
+        counts = np.array([len(o) for o in others], dtype=np.int64)
+        related = np.array([o for group in others for o in group], dtype=np.int64)
+        found = spans((np.cumsum(counts) - counts)[tokens], counts[tokens])
+        owner = np.repeat(np.arange(len(tokens)), counts[tokens])
+        # Pairs doubled, odd for a related stem: sorted, a pair's first mark says its weight.
+        marks = np.sort(np.concatenate([
+            (docs * n_ids + tokens) * 2, (docs[owner] * n_ids + related[found]) * 2 + 1
+        ]))
+        firsts = marks[np.diff(marks >> 1, prepend=-1) != 0]
+        weights = np.where(firsts & 1, RELATED_WEIGHT, 1.0)
+        out_docs, out_tokens = np.divmod(firsts >> 1, max(n_ids, 1))
+        return out_docs, out_tokens, weights
+
+
+def spans(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The positions of spans given by their starts and lengths, one span after the other."""
+    ends = np.cumsum(lengths)
+    total = int(ends[-1]) if len(ends) else 0
+    positions: np.ndarray = np.arange(total) + np.repeat(starts - ends + lengths, lengths)
+    return positions
 
 
 def vocabulary_from_mapping(data: Mapping[str, object], source: str = "vocabulary") -> Vocabulary:

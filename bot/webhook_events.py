@@ -11,17 +11,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from bot.contract_import import ID_LIMIT
-from bot.contract_import import _account as read_account
-from bot.contract_import import _contract as read_contract
-from bot.contract_import import _invoice as read_invoice
-from bot.contract_import import _milestone as read_milestone
+from bot.contract_import import (
+    ID_LIMIT,
+    read_account,
+    read_contract,
+    read_invoice,
+    read_milestone,
+)
 from bot.contracts import Account, Contract, Invoice, Milestone, MilestoneStatus
 from bot.errors import ImportProblem
 from bot.import_record import ImportRecord
 from bot.linking import CODE_ALPHABET, CODE_LIFETIME, MIN_CODE_LENGTH, normalize_code
 
-CODE_RULE = f"a link code is at least {MIN_CODE_LENGTH} characters of {CODE_ALPHABET}"
+CODE_RULE = (f"a link code is at least {MIN_CODE_LENGTH} characters of {CODE_ALPHABET} "
+             "(dashes and spaces aside)")
 
 
 class EventType(StrEnum):
@@ -70,7 +73,7 @@ class MilestoneAdded:
 
 @dataclass(frozen=True)
 class MilestoneMoved:
-    """`milestone.<status>`: the milestone moves to `status` at `at`; a paid one has `available_at`."""
+    """`milestone.<status>`: the move to `status` at `at`; a paid one has `available_at`."""
 
     contract_id: str
     seq: int
@@ -135,7 +138,7 @@ def _moved(data: ImportRecord, status: MilestoneStatus, time: datetime) -> Miles
 def _link_code(data: ImportRecord, time: datetime) -> LinkCodeIssued:
     code = normalize_code(data.text("code", ID_LIMIT))
     if len(code) < MIN_CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
-        raise ImportProblem(data.at("code"), f"{CODE_RULE} (dashes and spaces aside)")
+        raise ImportProblem(data.at("code"), CODE_RULE)
     latest = time + CODE_LIFETIME
     expires_at = data.maybe_when("expires_at") or latest
     if not time < expires_at <= latest:

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Collection, Iterator
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from adapters.console import chat
 from adapters.delivery_loop import start_delivery
 from bot.app import App
+from bot.contracts import Contract, ContractStatus, ContractType, Milestone, MilestoneStatus, Role
 from bot.delivery import (
     MAX_ATTEMPTS,
     RETRY_DELAYS,
@@ -28,6 +30,7 @@ from bot.delivery import (
     deliver_due,
 )
 from bot.messages import Reply
+from bot.payment_notices import Notice, notification_context
 from bot.rendering import Renderer
 from bot.resources import templates_dir
 from bot.storage.database import make_engine, upgrade
@@ -42,8 +45,17 @@ SECRET_AMOUNT = "98765.43"
 def context(event: str = "milestone_funded", title: str = "Logo and brand kit",
             amount: str = "150.00") -> dict[str, Any]:
     """A notification's context as the webhook writes it."""
-    return {"event": event, "contract": {"id": "C-1", "title": title},
-            "milestone": {"seq": 2, "title": "Final files", "amount": amount, "currency": "USD"}}
+    status, available_at = {
+        "milestone_funded": (MilestoneStatus.FUNDED, None),
+        "milestone_paid": (MilestoneStatus.PAID, NOW + timedelta(days=5)),
+        "milestone_refunded": (MilestoneStatus.REFUNDED, None),
+        "payment_available": (MilestoneStatus.PAID, NOW - timedelta(days=1)),
+    }[event]
+    milestone = Milestone(2, "Final files", Decimal(amount), status, available_at=available_at)
+    contract = Contract("C-1", title, ContractType.FIXED, "acc-b", "acc-a", ContractStatus.ACTIVE,
+                        NOW, "USD", milestones=(milestone,))
+    return notification_context(Notice(event, milestone=milestone), contract, Role.FREELANCER,
+                                NOW)
 
 
 def add(engine: Engine, identity: str, platform: str, count: int = 1,
@@ -225,11 +237,12 @@ def test_the_delivery_loop_goes_straight_on_after_a_full_batch(engine: Engine) -
 def test_each_notification_event_reads_as_a_plain_sentence() -> None:
     renderer = Renderer(templates_dir())
     expected = {
-        "milestone_funded": 'Milestone 2, Final files, of "Logo and brand kit" was funded: '
-                            "$150 is in escrow.",
-        "milestone_released": "was approved: its $150 was released from escrow",
-        "milestone_refunded": "was refunded: its $150 went back from escrow to the client",
-        "payment_available": "The $150 for milestone 2, Final files, of",
+        "milestone_funded": "Update on Logo and brand kit (C-1): Milestone 2, Final files, "
+                            "$150: funded: the money is in escrow.",
+        "milestone_paid": "$150: paid, Pending until Nov 23, 2026",
+        "milestone_refunded": "$150: refunded: the escrow went back to the client.",
+        "payment_available": "Money available on Logo and brand kit (C-1): Milestone 2, "
+                             "Final files, $150: paid, Available since Nov 17, 2026",
     }
     for event, words in expected.items():
         text = renderer.render(Reply("notification", context(event)), "text")
@@ -256,7 +269,7 @@ def test_console_chat_start_shows_pending_notifications_once(
     first, second = start_chat(), start_chat()
 
     away = first.index("While you were away:")
-    funded = '- Milestone 2, Final files, of "Logo and brand kit" was funded'
+    funded = "- Update on Logo and brand kit (C-1): Milestone 2, Final files, $150: funded"
     assert [line.startswith(funded) for line in first[away + 1:away + 3]] == [True, True]
     assert not [line for line in second if "While you were away" in line or "funded" in line]
     assert [r[1:3] for r in rows(app.engine)] == [("console:ana", "delivered"),

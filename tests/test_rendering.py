@@ -54,10 +54,14 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     "unlinked": {"was_linked": True},
     "forgotten": {},
     "notifications_setting": {"linked": True, "on": False},
-    "notification": {"event": "milestone_funded",
+    "notification": {"event": "milestone_funded", "role": "freelancer",
                      "contract": {"id": "C-1", "title": "Logo and brand kit"},
                      "milestone": {"seq": 2, "title": "Final files", "amount": "150.00",
-                                   "currency": "USD"}},
+                                   "currency": "USD", "status": "funded", "stage": None,
+                                   "due": None, "funded_at": "2026-11-25T10:00:00+00:00",
+                                   "submitted_at": None, "approved_at": None,
+                                   "available_at": None},
+                     "invoice": None},
 }
 
 

@@ -73,25 +73,25 @@ class ImportReport:
         return self.accounts + self.contracts + self.milestones + self.invoices
 
 
-def _account_row(account: Account) -> Row:
+def account_row(account: Account) -> Row:
     return {"id": account.id, "name": account.name, "role": account.role.value}
 
 
-def _contract_row(c: Contract) -> Row:
+def contract_row(c: Contract) -> Row:
     return {"id": c.id, "title": c.title, "type": c.type.value, "client_id": c.client,
             "freelancer_id": c.freelancer, "status": c.status.value, "started_at": c.started_at,
             "ended_at": c.ended_at, "currency": c.currency, "hourly_rate": c.hourly_rate,
             "weekly_limit_hours": c.weekly_limit_hours}
 
 
-def _milestone_row(contract_id: str, m: Milestone) -> Row:
+def milestone_row(contract_id: str, m: Milestone) -> Row:
     return {"contract_id": contract_id, "seq": m.seq, "title": m.title, "amount": m.amount,
             "status": m.status.value, "due": m.due, "funded_at": m.funded_at,
             "submitted_at": m.submitted_at, "approved_at": m.approved_at,
             "available_at": m.available_at}
 
 
-def _invoice_row(contract_id: str, v: Invoice) -> Row:
+def invoice_row(contract_id: str, v: Invoice) -> Row:
     return {"contract_id": contract_id, "week_start": v.week_start, "hours": v.hours,
             "amount": v.amount, "status": v.status.value, "available_at": v.available_at}
 
@@ -186,23 +186,31 @@ def _import_batch(
     """Sync a batch of contracts, then their milestones, then their invoices."""
     ids = [c.id for c in batch]
     return (
-        _sync(conn, CONTRACTS, [_contract_row(c) for c in batch],
+        _sync(conn, CONTRACTS, [contract_row(c) for c in batch],
               _stored(conn, CONTRACTS.c.id, ids), remove_missing=False),
-        _sync(conn, MILESTONES, [_milestone_row(c.id, m) for c in batch for m in c.milestones],
+        _sync(conn, MILESTONES, [milestone_row(c.id, m) for c in batch for m in c.milestones],
               _stored(conn, MILESTONES.c.contract_id, ids), remove_missing=True),
-        _sync(conn, INVOICES, [_invoice_row(c.id, v) for c in batch for v in c.invoices],
+        _sync(conn, INVOICES, [invoice_row(c.id, v) for c in batch for v in c.invoices],
               _stored(conn, INVOICES.c.contract_id, ids), remove_missing=True),
     )
 
 
-def _milestone(row: Any) -> Milestone:
+def milestone_from_row(row: Any) -> Milestone:
     return Milestone(row.seq, row.title, row.amount, MilestoneStatus(row.status), row.due,
                      row.funded_at, row.submitted_at, row.approved_at, row.available_at)
 
 
-def _invoice(row: Any) -> Invoice:
+def invoice_from_row(row: Any) -> Invoice:
     return Invoice(row.week_start, row.hours, row.amount, InvoiceStatus(row.status),
                    row.available_at)
+
+
+def contract_from_rows(row: Any, milestones: Iterable[Milestone],
+                       invoices: Iterable[Invoice]) -> Contract:
+    """A contract from its stored row and its already-read milestones and invoices."""
+    return Contract(row.id, row.title, ContractType(row.type), row.client_id, row.freelancer_id,
+                    ContractStatus(row.status), row.started_at, row.currency, row.ended_at,
+                    tuple(milestones), row.hourly_rate, row.weekly_limit_hours, tuple(invoices))
 
 
 class SqlContractStore:
@@ -235,16 +243,12 @@ class SqlContractStore:
             milestones: dict[str, list[Milestone]] = defaultdict(list)
             for m in conn.execute(select(MILESTONES).where(MILESTONES.c.contract_id.in_(ids))
                                   .order_by(MILESTONES.c.seq)):
-                milestones[m.contract_id].append(_milestone(m))
+                milestones[m.contract_id].append(milestone_from_row(m))
             invoices: dict[str, list[Invoice]] = defaultdict(list)
             for v in conn.execute(select(INVOICES).where(INVOICES.c.contract_id.in_(ids))
                                   .order_by(INVOICES.c.week_start)):
-                invoices[v.contract_id].append(_invoice(v))
-        return [Contract(r.id, r.title, ContractType(r.type), r.client_id, r.freelancer_id,
-                         ContractStatus(r.status), r.started_at, r.currency, r.ended_at,
-                         tuple(milestones[r.id]), r.hourly_rate, r.weekly_limit_hours,
-                         tuple(invoices[r.id]))
-                for r in rows]
+                invoices[v.contract_id].append(invoice_from_row(v))
+        return [contract_from_rows(r, milestones[r.id], invoices[r.id]) for r in rows]
 
     def import_dataset(self, dataset: Dataset, progress: Progress | None = None) -> ImportReport:
         """Create or update every record of the dataset in one transaction: all or nothing.
@@ -260,7 +264,7 @@ class SqlContractStore:
             _check_parties(conn, dataset)
             accounts = RecordCounts()
             for accounts_batch in _batches(dataset.accounts):
-                accounts += _sync(conn, ACCOUNTS, [_account_row(a) for a in accounts_batch],
+                accounts += _sync(conn, ACCOUNTS, [account_row(a) for a in accounts_batch],
                                   _stored(conn, ACCOUNTS.c.id, [a.id for a in accounts_batch]),
                                   remove_missing=False)
                 done += len(accounts_batch)

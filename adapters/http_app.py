@@ -1,0 +1,122 @@
+"""The HTTP server of `forumbot serve`: the marketplace webhook and a health check.
+
+Starlette under uvicorn; the Slack adapter will mount its endpoints on the same app. Members'
+data is private: logs carry event ids, types and statuses, never a body or a reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from adapters.delivery_loop import start_delivery
+from bot.app import App, utc_now
+from bot.delivery import Sender
+from bot.errors import WebhookRejected
+from bot.storage.event_store import SqlEventStore
+from bot.storage.outbox_store import SqlOutbox
+from bot.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, parse_event, verify_signature
+from bot.webhook_events import Event
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1_000_000  # bytes
+NO_SECRET = "the webhook secret is not configured: set FORUMBOT_WEBHOOK_SECRET"
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it is known to pass `limit` bytes."""
+    too_large = WebhookRejected(413, f"body: more than {limit} bytes")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _refused(event: Event | None, exc: WebhookRejected) -> JSONResponse:
+    if event is None:
+        log.warning("webhook request refused: %d", exc.status)
+    else:
+        log.warning("webhook event %s (%s) refused: %d", event.id, event.type.value, exc.status)
+    return JSONResponse({"error": exc.reason}, status_code=exc.status)
+
+
+def create_http_app(
+    app: App,
+    secret: str | None,
+    senders: Sequence[Sender] = (),
+    clock: Callable[[], datetime] = utc_now,
+    max_body: int = MAX_BODY,
+) -> Starlette:
+    """The Starlette app: `GET /healthz`, `POST /hooks/marketplace`, and outbox delivery.
+
+    Without a `secret` the webhook answers 503 and accepts nothing. The delivery loop sends
+    the outbox through `senders` while the app runs.
+    """
+    events = SqlEventStore(app.engine)
+    if not secret:
+        log.warning("%s; POST /hooks/marketplace answers 503", NO_SECRET)
+
+    def healthz(request: Request) -> JSONResponse:
+        try:
+            with app.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except SQLAlchemyError as exc:
+            log.warning("health check: the database did not answer: %s", type(exc).__name__)
+            return JSONResponse({"status": "unavailable", "error": "the database did not answer"},
+                                status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    async def marketplace_hook(request: Request) -> JSONResponse:
+        event: Event | None = None
+        try:
+            if not secret:
+                raise WebhookRejected(503, NO_SECRET)
+            body = await _body(request, max_body)
+            verify_signature(secret, request.headers.get(TIMESTAMP_HEADER),
+                             request.headers.get(SIGNATURE_HEADER), body, clock())
+            event = parse_event(body)
+            applied = await run_in_threadpool(events.apply, event, clock())
+        except WebhookRejected as exc:
+            return _refused(event, exc)
+        except Exception as exc:  # database errors quote the rows' values: log the type only
+            what = f"event {event.id} ({event.type.value})" if event else "request"
+            log.error("webhook %s failed: %s", what, type(exc).__name__)
+            return JSONResponse({"error": "internal error; send the event again later"},
+                                status_code=500)
+        outcome = "applied" if applied else "duplicate"
+        log.info("webhook event %s (%s): %s", event.id, event.type.value, outcome)
+        return JSONResponse({"status": outcome})
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        stop = start_delivery(SqlOutbox(app.engine), senders, clock=clock)
+        try:
+            yield
+        finally:
+            await run_in_threadpool(stop)
+
+    return Starlette(
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/hooks/marketplace", marketplace_hook, methods=["POST"]),
+        ],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,136 @@
+"""Webhook events applied on SQLAlchemy: each in one transaction, with the notifications it gives.
+
+The event's id is inserted first: an id already stored, or inserted meanwhile by another
+replica (its primary key conflicts once that replica commits), makes the event a duplicate,
+and nothing is applied. The contract's row is locked while it is read and changed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.contract_changes import changed_contract
+from bot.contracts import Contract, Role
+from bot.errors import WebhookRejected
+from bot.payment_notices import NOTIFICATION_TEMPLATE, Notice, notices, notification_context
+from bot.storage.contract_store import (
+    account_row,
+    contract_from_rows,
+    contract_row,
+    invoice_from_row,
+    invoice_row,
+    milestone_from_row,
+    milestone_row,
+)
+from bot.storage.link_store import store_code
+from bot.storage.models import (
+    AccountRow,
+    ContractRow,
+    InvoiceRow,
+    LinkRow,
+    MilestoneRow,
+    WebhookEventRow,
+)
+from bot.storage.outbox_store import add_notification
+from bot.webhook_events import ContractChange, ContractSnapshot, Event, LinkCodeIssued
+
+
+def _record(session: Session, event: Event, now: datetime) -> bool:
+    """Insert the event's id; False when it is already there."""
+    try:
+        with session.begin_nested():
+            session.add(WebhookEventRow(id=event.id, type=event.type.value, received_at=now))
+    except IntegrityError:
+        return False
+    return True
+
+
+def _load(session: Session, contract_id: str) -> Contract | None:
+    row = session.get(ContractRow, contract_id, with_for_update=True)
+    if row is None:
+        return None
+    milestones = session.scalars(select(MilestoneRow).where(
+        MilestoneRow.contract_id == contract_id).order_by(MilestoneRow.seq))
+    invoices = session.scalars(select(InvoiceRow).where(
+        InvoiceRow.contract_id == contract_id).order_by(InvoiceRow.week_start))
+    return contract_from_rows(row, map(milestone_from_row, milestones),
+                              map(invoice_from_row, invoices))
+
+
+def _save(session: Session, before: Contract | None, c: Contract) -> None:
+    """Write the contract's changed rows; milestones and invoices it no longer has go."""
+    session.merge(ContractRow(**contract_row(c)))
+    for m in c.milestones:
+        session.merge(MilestoneRow(**milestone_row(c.id, m)))
+    for v in c.invoices:
+        session.merge(InvoiceRow(**invoice_row(c.id, v)))
+    if before is not None:
+        for seq in {m.seq for m in before.milestones} - {m.seq for m in c.milestones}:
+            session.delete(session.get_one(MilestoneRow, (c.id, seq)))
+        for week in {v.week_start for v in before.invoices} - {v.week_start for v in c.invoices}:
+            session.delete(session.get_one(InvoiceRow, (c.id, week)))
+
+
+def _store_accounts(session: Session, change: ContractSnapshot) -> None:
+    """Write the snapshot's accounts; both parties must then be known (else 404)."""
+    for a in change.accounts:
+        session.merge(AccountRow(**account_row(a)))
+    for side, account_id in (("client", change.contract.client),
+                             ("freelancer", change.contract.freelancer)):
+        if session.get(AccountRow, account_id) is None:
+            raise WebhookRejected(404, f"data.contract.{side}: {account_id!r} is not an account "
+                                  "in this event or in the database")
+
+
+def _notify(session: Session, contract: Contract, found: list[Notice], now: datetime) -> None:
+    """Queue each notice for the parties' linked identities that have notifications on."""
+    parties = {contract.client: Role.CLIENT, contract.freelancer: Role.FREELANCER}
+    links = session.scalars(select(LinkRow).where(
+        LinkRow.account_id.in_(parties), LinkRow.notify.is_(True)).order_by(LinkRow.identity))
+    for link in links:
+        for notice in found:
+            context = notification_context(notice, contract, parties[link.account_id], now)
+            add_notification(session, link.identity, link.platform, NOTIFICATION_TEMPLATE,
+                             context, now)
+
+
+def _apply_change(session: Session, change: ContractChange, now: datetime) -> None:
+    if isinstance(change, ContractSnapshot):
+        _store_accounts(session, change)
+    before = _load(session, change.contract_id)
+    after = changed_contract(before, change)
+    if after != before:
+        _save(session, before, after)
+        _notify(session, after, notices(before, after, now), now)
+
+
+def _store_link_code(session: Session, change: LinkCodeIssued) -> None:
+    if session.get(AccountRow, change.account_id) is None:
+        raise WebhookRejected(404, f"data.account_id: there is no account {change.account_id!r}")
+    store_code(session, change.account_id, change.code, change.expires_at)
+
+
+class SqlEventStore:
+    """Applies webhook events to the stored contracts, links and outbox."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def apply(self, event: Event, now: datetime) -> bool:
+        """Apply the event once, in one transaction; False when its id was seen before.
+
+        Raises `WebhookRejected` (404, 409) when it cannot apply: then nothing is stored,
+        not even its id, so it applies when resent after the events it depends on.
+        """
+        with Session(self._engine) as session, session.begin():
+            if not _record(session, event, now):
+                return False
+            if isinstance(event.change, LinkCodeIssued):
+                _store_link_code(session, event.change)
+            else:
+                _apply_change(session, event.change, now)
+        return True
