@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from bot.assistant import Assistant
 from bot.faq import FaqEntry
 from bot.knowledge_pack import KnowledgePack, index_entry, load_pack
+from bot.live_faq import LiveFaq, Snapshot
 from bot.matching import Matcher, index_entries
 from bot.personal import PersonalDesk
 from bot.rendering import Renderer
@@ -50,18 +51,19 @@ def build_app(settings: Settings) -> App:
     upgrade(engine)
     pack = load_pack(settings.knowledge_dir or knowledge_dir())
     faq = SqlFaqStore(engine)
-    entries = faq.all_entries()
-    if not entries and settings.seed_on_start:
+    if settings.seed_on_start and faq.is_empty():
         faq.sync(pack.entries)
+
+    def snapshot() -> Snapshot:
         entries = faq.all_entries()
+        return Snapshot({e.id: e for e in entries}, build_matcher(entries, pack))
     handoffs = SqlHandoffStore(engine)
     links = SqlLinkStore(engine)
     contracts = SqlContractStore(engine)
     assistant = Assistant(
         handoffs=handoffs,
-        matcher=build_matcher(entries, pack),
+        faq=LiveFaq(snapshot, faq.revision),
         thresholds=settings.thresholds,
-        entries={e.id: e for e in entries},
         personal=PersonalDesk(links, contracts, clock=utc_now),
     )
     return App(settings, engine, pack, faq, handoffs, links, contracts, assistant,

@@ -11,7 +11,7 @@ from bot.commands import Command
 from bot.errors import NotFound, UserError
 from bot.faq import FaqEntry
 from bot.handoff import OFFER_LIFETIME, HandoffStore
-from bot.matching import Matcher
+from bot.live_faq import LiveFaq
 from bot.messages import Incoming, Reply
 from bot.personal import PERSONAL_TOPICS, PersonalDesk
 from bot.policy import Decision, Outcome, Thresholds, decide
@@ -29,14 +29,18 @@ class Assistant:
     """Answers from the FAQ, suggests when unsure, and hands off to moderators."""
 
     handoffs: HandoffStore
-    matcher: Matcher
+    faq: LiveFaq
     thresholds: Thresholds
-    entries: Mapping[str, FaqEntry]
     personal: PersonalDesk
+
+    @property
+    def entries(self) -> Mapping[str, FaqEntry]:
+        """The live FAQ entries by id."""
+        return self.faq.current().entries
 
     def decide(self, text: str) -> Decision:
         """The matcher's ranking turned into answer / suggest / decline."""
-        return decide(self.matcher.rank(text), self.thresholds)
+        return decide(self.faq.current().matcher.rank(text), self.thresholds)
 
     def handle(self, message: Incoming) -> Reply:
         """Reply to one message. Never raises: user errors and crashes become replies."""
@@ -65,9 +69,11 @@ class Assistant:
         command = commands.parse(text)
         if command is not None:
             return self._command(command, message)
-        decision = self.decide(text)
+        snapshot = self.faq.current()  # one snapshot per message, however the FAQ changes
+        entries = snapshot.entries
+        decision = decide(snapshot.matcher.rank(text), self.thresholds)
         if decision.outcome is Outcome.ANSWER and decision.entry_id is not None:
-            entry = self.entries[decision.entry_id]
+            entry = entries[decision.entry_id]
             if entry.id == HUMAN_ENTRY:
                 return self._to_moderator(message, "")
             if entry.id in PERSONAL_TOPICS:
@@ -76,9 +82,9 @@ class Assistant:
         if (decision.outcome is Outcome.SUGGEST and decision.score >= self.thresholds.answer
                 and set(decision.suggestions[:2]) == PERSONAL_TOPICS):
             # Confident, and unsure only which personal topic: the member's data answers both.
-            return self.personal.answer(message, self.entries[decision.suggestions[0]], text)
+            return self.personal.answer(message, entries[decision.suggestions[0]], text)
         if decision.outcome is Outcome.SUGGEST:
-            choices = [self.entries[i] for i in decision.suggestions if i in self.entries]
+            choices = [entries[i] for i in decision.suggestions if i in entries]
             return Reply(
                 "suggest",
                 {"choices": [{"number": n, "id": e.id, "title": e.title}

@@ -22,6 +22,7 @@ from bot.linking import (
     code_hash,
     new_code,
 )
+from bot.live_faq import LiveFaq, Snapshot
 from bot.personal import PersonalDesk
 from bot.policy import Thresholds
 
@@ -153,8 +154,7 @@ def fake_assistant(pack: KnowledgePack, thresholds: Thresholds | None = None,
     entries = store.all_entries()
     return Assistant(
         handoffs=FakeHandoffStore(),
-        matcher=build_matcher(entries, pack),
+        faq=LiveFaq.fixed(Snapshot({e.id: e for e in entries}, build_matcher(entries, pack))),
         thresholds=thresholds or Thresholds(),
-        entries={e.id: e for e in entries},
         personal=desk or fake_desk(),
     )

@@ -5,11 +5,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from bot.faq import FaqEntry, StoredEntry, SyncReport, plan_sync
-from bot.storage.models import FaqEntryRow
+from bot.storage.models import FaqEntryRow, FaqVersionRow, RevisionRow
+
+SYNC_AUTHOR = "knowledge sync"
+
+
+def bump_revision(session: Session) -> None:
+    """Tell every process the FAQ changed (in the caller's transaction)."""
+    session.execute(update(RevisionRow).where(RevisionRow.name == "faq")
+                    .values(value=RevisionRow.value + 1))
+
+
+def record_version(session: Session, row: FaqEntryRow, author: str, reason: str) -> None:
+    """Append the row's current content to its history as version `row.version`."""
+    session.add(FaqVersionRow(
+        entry_id=row.id, version=row.version, title=row.title, kind=row.kind, answer=row.answer,
+        alternates=list(row.alternates), tags=list(row.tags), removed=row.removed,
+        author=author, reason=reason, created_at=row.updated_at,
+    ))
 
 
 def _entry(row: FaqEntryRow) -> FaqEntry:
@@ -30,16 +47,28 @@ class SqlFaqStore:
         self._engine = engine
 
     def all_entries(self) -> list[FaqEntry]:
-        """Every entry, ordered by id."""
+        """Every live (not removed) entry, ordered by id."""
         with Session(self._engine) as session:
-            rows = session.scalars(select(FaqEntryRow).order_by(FaqEntryRow.id))
+            rows = session.scalars(select(FaqEntryRow).where(~FaqEntryRow.removed)
+                                   .order_by(FaqEntryRow.id))
             return [_entry(r) for r in rows]
 
     def get(self, entry_id: str) -> FaqEntry | None:
-        """One entry, or None."""
+        """One live entry, or None."""
         with Session(self._engine) as session:
             row = session.get(FaqEntryRow, entry_id)
-            return _entry(row) if row else None
+            return _entry(row) if row and not row.removed else None
+
+    def is_empty(self) -> bool:
+        """No entry at all, removed ones included: a database never seeded."""
+        with Session(self._engine) as session:
+            return session.scalars(select(FaqEntryRow.id).limit(1)).first() is None
+
+    def revision(self) -> int:
+        """The FAQ's revision counter: it moves with every change."""
+        with Session(self._engine) as session:
+            value = session.scalar(select(RevisionRow.value).where(RevisionRow.name == "faq"))
+            return value or 0
 
     def sync(self, pack: Sequence[FaqEntry]) -> SyncReport:
         """Seed the pack in one transaction; entries changed in the database are left alone."""
@@ -49,12 +78,23 @@ class SqlFaqStore:
             report = plan_sync(pack, stored)
             now = datetime.now(UTC)
             by_id = {e.id: e for e in pack}
+            changed = False
             for entry_id in report.created + report.updated:
                 entry = by_id[entry_id]
-                row = rows.get(entry_id) or FaqEntryRow(id=entry_id)
+                row = rows.get(entry_id)
+                if row is not None and _entry(row) == entry:
+                    row.seeded_hash = entry.content_hash()  # same content: only the mark moves
+                    continue
+                if row is None:
+                    row = FaqEntryRow(id=entry_id, version=0, removed=False)
+                    session.add(row)
                 row.title, row.kind, row.answer = entry.title, entry.kind, entry.answer
                 row.alternates, row.tags = list(entry.alternates), list(entry.tags)
                 row.seeded_hash = entry.content_hash()
                 row.updated_at = now
-                session.add(row)
+                row.version += 1
+                record_version(session, row, SYNC_AUTHOR, "seeded from the knowledge pack")
+                changed = True
+            if changed:
+                bump_revision(session)
             return report

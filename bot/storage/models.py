@@ -18,6 +18,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql import false
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -54,6 +55,8 @@ class FaqEntryRow(Base):
     tags: Mapped[list[str]] = mapped_column(JSON)
     seeded_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    removed: Mapped[bool] = mapped_column(server_default=false())
 
 
 class HandoffRow(Base):
@@ -205,3 +208,97 @@ class NotificationRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class FaqVersionRow(Base):
+    """Every version of every FAQ entry, with who made it, when and why; never overwritten."""
+
+    __tablename__ = "faq_versions"
+
+    entry_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    answer: Mapped[str] = mapped_column(Text)
+    alternates: Mapped[list[str]] = mapped_column(JSON)
+    tags: Mapped[list[str]] = mapped_column(JSON)
+    removed: Mapped[bool]
+    author: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class RevisionRow(Base):
+    """A named counter bumped with every change of its data (`faq`): other processes poll it."""
+
+    __tablename__ = "revisions"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
+class ModeratorRow(Base):
+    """An identity allowed to edit the FAQ and work the inbox."""
+
+    __tablename__ = "moderators"
+
+    identity: Mapped[str] = mapped_column(String(200), primary_key=True)
+    added_by: Mapped[str] = mapped_column(String(200))
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AuditRow(Base):
+    """One moderator action: who, when, what, on which target, and a one-line detail."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(String(200))
+    detail: Mapped[str] = mapped_column(Text)
+
+
+class QuestionRow(Base):
+    """A question's outcome, for stats; its text only when it was not answered (the inbox).
+
+    No identity is stored here: the inbox shows what was asked, not who asked it.
+    """
+
+    __tablename__ = "questions"
+    __table_args__ = (Index("ix_questions_inbox", "inbox_status", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    channel_private: Mapped[bool]
+    outcome: Mapped[str] = mapped_column(String(16))  # answer | suggest | decline
+    entry_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    suggestions: Mapped[list[str]] = mapped_column(JSON)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    inbox_status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+class CandidatePhrasingRow(Base):
+    """A "did you mean" pick: the question a member asked and the entry they chose."""
+
+    __tablename__ = "candidate_phrasings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    text: Mapped[str] = mapped_column(Text)
+    entry_id: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # open | accepted | rejected
+
+
+class FeedbackRow(Base):
+    """A member's helpful / not helpful rating of an answer."""
+
+    __tablename__ = "feedback"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    entry_id: Mapped[str] = mapped_column(String(64), index=True)
+    helpful: Mapped[bool]
+    platform: Mapped[str] = mapped_column(String(32))
