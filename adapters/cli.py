@@ -15,7 +15,7 @@ from bot.app import App, build_app, utc_now
 from bot.demo import demo_dataset, link_demo_member
 from bot.errors import UserError
 from bot.evaluation import predict, read_labelled, score
-from bot.knowledge_pack import dump_entry, entry_to_mapping, load_pack
+from bot.knowledge_pack import dump_entry, entry_to_mapping, load_pack, write_pack
 from bot.linking import CODE_LIFETIME
 from bot.resources import knowledge_dir
 from bot.settings import Settings, settings_from_environ, sqlite_url
@@ -135,11 +135,12 @@ def _faq(app: App, args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write("---\n".join(dump_entry(e) for e in entries))
         return 0
-    folder = args.out / "entries"
-    folder.mkdir(parents=True, exist_ok=True)
-    for entry in entries:
-        (folder / f"{entry.id}.yaml").write_text(dump_entry(entry), encoding="utf-8")
-    print(f"wrote {len(entries)} entries to {folder}", file=sys.stderr)
+    done = write_pack(entries, app.settings.knowledge_dir or knowledge_dir(), args.out)
+    print(f"wrote {done.written} entries to {args.out / 'entries'}", file=sys.stderr)
+    for name in done.removed:
+        print(f"removed {name}: not a live entry in the database", file=sys.stderr)
+    for name in done.copied:
+        print(f"copied {name} from the pack in use", file=sys.stderr)
     return 0
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -186,3 +188,38 @@ def dump_entry(entry: FaqEntry) -> str:
 def index_entry(entry: FaqEntry) -> IndexEntry:
     """What the matcher indexes of an FAQ entry."""
     return IndexEntry(entry.id, (entry.title, *entry.alternates), entry.tags, entry.answer)
+
+
+# The pack's files besides the entries, copied as they are: the database holds only entries.
+PACK_SIDE_FILES = ("vocabulary.yaml", "out-of-scope.yaml")
+
+
+@dataclass(frozen=True)
+class PackWrite:
+    """What writing a pack folder did."""
+
+    written: int
+    removed: tuple[str, ...]
+    copied: tuple[str, ...]
+
+
+def write_pack(entries: Sequence[FaqEntry], source: Path, out: Path) -> PackWrite:
+    """Write `out` as a complete pack: one file per entry, and `source`'s vocabulary files.
+
+    Entry files in `out/entries` that are not among `entries` (removed in the database) are
+    deleted, so that the folder says exactly what the database says.
+    """
+    folder = out / "entries"
+    folder.mkdir(parents=True, exist_ok=True)
+    keep = {f"{e.id}.yaml" for e in entries}
+    for entry in entries:
+        (folder / f"{entry.id}.yaml").write_text(dump_entry(entry), encoding="utf-8")
+    removed = tuple(sorted(p.name for p in folder.glob("*.yaml") if p.name not in keep))
+    for name in removed:
+        (folder / name).unlink()
+    copied = []
+    for name in PACK_SIDE_FILES:
+        if (source / name).exists() and (source / name).resolve() != (out / name).resolve():
+            shutil.copyfile(source / name, out / name)
+            copied.append(name)
+    return PackWrite(len(entries), removed, tuple(copied))

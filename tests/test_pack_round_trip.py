@@ -1,0 +1,43 @@
+"""Export, sync into a fresh database, export again: the pack folder comes back byte for byte."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from adapters.cli import run
+from bot.resources import knowledge_dir
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*.yaml"))}
+
+
+def test_export_sync_export_is_byte_identical_and_equals_the_shipped_pack(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    env_a = {"FORUMBOT_DATA_DIR": str(tmp_path / "a")}
+    env_b = {"FORUMBOT_DATA_DIR": str(tmp_path / "b"), "FORUMBOT_SEED_ON_START": "false"}
+    assert run(["faq", "export", "--format", "yaml", "--out", str(first)], env_a) == 0
+    assert run(["knowledge", "sync", "--dir", str(first)], env_b) == 0
+    assert "created 31" in capsys.readouterr().out
+    assert run(["faq", "export", "--format", "yaml", "--out", str(second)], env_b) == 0
+    assert files(first) == files(second)
+    assert files(first) == files(knowledge_dir())
+
+
+def test_an_export_over_an_old_folder_drops_entries_the_database_no_longer_has(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = tmp_path / "pack"
+    stale = out / "entries" / "old-entry.yaml"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("id: old-entry\n", encoding="utf-8")
+    assert run(["faq", "export", "--format", "yaml", "--out", str(out)],
+               {"FORUMBOT_DATA_DIR": str(tmp_path / "d")}) == 0
+    assert not stale.exists()
+    assert "removed old-entry.yaml" in capsys.readouterr().err
+    assert len(list((out / "entries").glob("*.yaml"))) == 31
