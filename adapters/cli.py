@@ -11,12 +11,21 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from adapters.faq_command import (
+    audit,
+    define_commands,
+    edit_faq,
+    is_editing,
+    list_all,
+    moderators,
+)
 from bot.app import App, build_app, utc_now
 from bot.demo import demo_dataset, link_demo_member
 from bot.errors import UserError
 from bot.evaluation import predict, read_labelled, score
-from bot.knowledge_pack import dump_entry, entry_to_mapping, load_pack, write_pack
+from bot.knowledge_pack import dump_entry, entry_to_mapping, load_entries, load_pack, write_pack
 from bot.linking import CODE_LIFETIME
+from bot.pack_import import apply_import, plan_import
 from bot.resources import knowledge_dir
 from bot.settings import Settings, settings_from_environ, sqlite_url
 
@@ -46,13 +55,23 @@ def _parser() -> argparse.ArgumentParser:
 
     faq = sub.add_parser("faq", help="the FAQ entries in the database")
     faq_sub = faq.add_subparsers(dest="faq_command", required=True, metavar="SUBCOMMAND")
-    faq_sub.add_parser("list", help="every entry, by id")
+    faq_list = faq_sub.add_parser("list", help="every live entry, by id")
+    faq_list.add_argument("--all", action="store_true", help="removed entries too, marked")
     show = faq_sub.add_parser("show", help="one entry")
     show.add_argument("id")
     export = faq_sub.add_parser("export", help="write every entry as JSON or as pack files")
     export.add_argument("--format", choices=["json", "yaml"], default="json")
     export.add_argument("--out", type=Path,
                         help="JSON: a file; YAML: a pack folder (files go to OUT/entries/)")
+    pack_import = faq_sub.add_parser(
+        "import", help="apply a pack folder's entries as new versions; --dry-run shows the diff")
+    pack_import.add_argument("dir", type=Path, help="a pack folder (entries/ID.yaml)")
+    pack_import.add_argument("--dry-run", action="store_true", help="show the diff, change nothing")
+    pack_import.add_argument("--as", dest="actor", metavar="WHO", help="who imports (required "
+                             "unless --dry-run)")
+    pack_import.add_argument("--reason", default="imported from a pack folder")
+
+    define_commands(sub, faq_sub)
 
     knowledge = sub.add_parser("knowledge", help="the knowledge pack")
     k_sub = knowledge.add_subparsers(dest="knowledge_command", required=True, metavar="SUBCOMMAND")
@@ -113,6 +132,12 @@ def _chat(app: App, args: argparse.Namespace) -> int:
 
 
 def _faq(app: App, args: argparse.Namespace) -> int:
+    if args.faq_command == "import":
+        return _import_pack(app, args)
+    if is_editing(args):
+        return edit_faq(app, args)
+    if args.faq_command == "list" and args.all:
+        return list_all(app)
     if args.faq_command == "list":
         for entry in app.faq.all_entries():
             print(f"{entry.id:28} {entry.kind:9} {entry.title}")
@@ -141,6 +166,23 @@ def _faq(app: App, args: argparse.Namespace) -> int:
         print(f"removed {name}: not a live entry in the database", file=sys.stderr)
     for name in done.copied:
         print(f"copied {name} from the pack in use", file=sys.stderr)
+    return 0
+
+
+def _import_pack(app: App, args: argparse.Namespace) -> int:
+    if not args.dry_run and not args.actor:
+        raise UserError("say who imports with --as WHO (or look first with --dry-run)")
+    planned = plan_import(app.editor, load_entries(args.dir))
+    for change in planned:
+        sys.stdout.write(change.diff)
+    counts = {a: sum(c.action == a for c in planned) for a in ("add", "edit", "restore")}
+    summary = f"{counts['add']} to add, {counts['edit']} to change, {counts['restore']} to restore"
+    if args.dry_run or not planned:
+        print(f"dry run: {summary}; nothing changed" if args.dry_run else "nothing to import")
+        return 0
+    applied = apply_import(app.editor, args.actor, args.reason, planned)
+    app.assistant.faq.refresh()
+    print(f"imported {len(applied)} entries: {summary}")
     return 0
 
 
@@ -206,7 +248,7 @@ def run(argv: Sequence[str], environ: dict[str, str]) -> int:
             return _serve(app, args, environ.get("FORUMBOT_WEBHOOK_SECRET"))
         handlers = {"ask": _ask, "chat": _chat, "faq": _faq, "knowledge": _sync, "eval": _eval,
                     "link-code": _link_code, "contracts": _contracts,
-                    "handoffs": _handoffs}
+                    "handoffs": _handoffs, "moderators": moderators, "audit": audit}
         return handlers[args.command](app, args)
     except UserError as exc:
         print(f"forumbot: {exc.message}", file=sys.stderr)

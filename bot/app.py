@@ -10,6 +10,8 @@ from sqlalchemy import Engine
 
 from bot.assistant import Assistant
 from bot.faq import FaqEntry
+from bot.faq_desk import FaqDesk
+from bot.faq_editing import FaqEditor
 from bot.knowledge_pack import KnowledgePack, index_entry, load_pack
 from bot.live_faq import LiveFaq, Snapshot
 from bot.matching import Matcher, index_entries
@@ -17,11 +19,14 @@ from bot.personal import PersonalDesk
 from bot.rendering import Renderer
 from bot.resources import knowledge_dir, templates_dir
 from bot.settings import Settings
+from bot.storage.audit_store import SqlAuditLog
 from bot.storage.contract_store import SqlContractStore
 from bot.storage.database import make_engine, upgrade
+from bot.storage.faq_editing_store import SqlFaqVersions
 from bot.storage.faq_store import SqlFaqStore
 from bot.storage.handoff_store import SqlHandoffStore
 from bot.storage.link_store import SqlLinkStore
+from bot.storage.moderator_store import SqlModerators
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,9 @@ class App:
     contracts: SqlContractStore
     assistant: Assistant
     renderer: Renderer
+    moderators: SqlModerators
+    editor: FaqEditor
+    audit: SqlAuditLog
 
 
 def build_matcher(entries: Sequence[FaqEntry], pack: KnowledgePack) -> Matcher:
@@ -60,14 +68,21 @@ def build_app(settings: Settings) -> App:
     handoffs = SqlHandoffStore(engine)
     links = SqlLinkStore(engine)
     contracts = SqlContractStore(engine)
+    live = LiveFaq(snapshot, faq.revision)
+    renderer = Renderer(templates_dir())
+    moderators = SqlModerators(engine)
+    editor = FaqEditor(SqlFaqVersions(engine), moderators, renderer, clock=utc_now,
+                       on_change=live.refresh)
     assistant = Assistant(
         handoffs=handoffs,
-        faq=LiveFaq(snapshot, faq.revision),
+        faq=live,
         thresholds=settings.thresholds,
         personal=PersonalDesk(links, contracts, clock=utc_now),
+        moderation=FaqDesk(editor),
     )
-    return App(settings, engine, pack, faq, handoffs, links, contracts, assistant,
-               Renderer(templates_dir()))
+    return App(settings=settings, engine=engine, pack=pack, faq=faq, handoffs=handoffs,
+               links=links, contracts=contracts, assistant=assistant, renderer=renderer,
+               moderators=moderators, editor=editor, audit=SqlAuditLog(engine))
 
 
 def utc_now() -> datetime:

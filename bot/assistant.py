@@ -10,6 +10,9 @@ from bot import commands
 from bot.commands import Command
 from bot.errors import NotFound, UserError
 from bot.faq import FaqEntry
+from bot.faq_commands import MODERATOR_HELP
+from bot.faq_desk import FaqDesk
+from bot.faq_validation import answer_reply
 from bot.handoff import OFFER_LIFETIME, HandoffStore
 from bot.live_faq import LiveFaq
 from bot.messages import Incoming, Reply
@@ -32,6 +35,7 @@ class Assistant:
     faq: LiveFaq
     thresholds: Thresholds
     personal: PersonalDesk
+    moderation: FaqDesk
 
     @property
     def entries(self) -> Mapping[str, FaqEntry]:
@@ -95,15 +99,16 @@ class Assistant:
         return Reply("decline")
 
     def _answer(self, entry: FaqEntry) -> Reply:
-        return Reply("answer", {"entry": {"id": entry.id, "title": entry.title,
-                                          "answer": entry.answer, "kind": entry.kind}})
+        return answer_reply(entry)
 
     def _command(self, command: Command, message: Incoming) -> Reply:
         if command.name == "help":
             entry = self.entries.get(HELP_ENTRY)
+            listed = commands.COMMANDS + (
+                MODERATOR_HELP if self.moderation.is_moderator(message) else ())
             return Reply("help", {
                 "answer": entry.answer if entry else "",
-                "commands": [{"usage": c.usage, "summary": c.summary} for c in commands.COMMANDS],
+                "commands": [{"usage": c.usage, "summary": c.summary} for c in listed],
             })
         if command.name == "moderator":
             return self._to_moderator(message, command.argument)
@@ -117,6 +122,8 @@ class Assistant:
                 raise NotFound(f"There is no answer with the id {command.argument[:64]!r}. "
                                "Type `faq list` to see them.")
             return self._answer(entry)
+        if command.name == "faq moderation":
+            return self.moderation.chat(message)
         return self._personal_command(command, message)
 
     def _personal_command(self, command: Command, message: Incoming) -> Reply:

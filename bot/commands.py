@@ -45,6 +45,9 @@ _WORDS = {"help": "help", "commands": "help", "moderator": "moderator", "faq": "
           "contract": "contract", "notifications": "notifications", "forget": "forget"}
 # Commands that are the whole message; with more words they are questions ("unlink how?").
 _BARE = {"unlink", "whoami", "contracts"}
+# `faq` subcommands for moderators; `bot.faq_commands` parses the rest of the message.
+FAQ_MODERATOR_WORDS = frozenset({"add", "edit", "alias", "unalias", "remove", "restore",
+                                 "search", "history", "diff", "revert"})
 
 
 def parse(text: str) -> Command | None:
@@ -90,6 +93,8 @@ def parse(text: str) -> Command | None:
         sub, _, arg = rest.partition(" ")
         if sub.lower() in {"list", "show"}:
             return Command(f"faq {sub.lower()}", arg.strip())
+        if sub.lower() in FAQ_MODERATOR_WORDS:
+            return Command("faq moderation", rest)
         if slash or not rest:
             raise UnknownCommand("Try `faq list` or `faq show ID`.")
         return None

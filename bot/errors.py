@@ -50,3 +50,31 @@ class WebhookRejected(UserError):
         super().__init__(reason)
         self.status = status
         self.reason = reason
+
+
+class NotAllowed(UserError):
+    """Someone who is not a moderator tried a moderator's command; nothing changed."""
+
+
+class InvalidEntry(UserError):
+    """An FAQ change that would break the entry (empty answer, too long, a taken phrasing)."""
+
+
+class BadUsage(UserError):
+    """A command typed with missing or wrong options; the message shows how to type it."""
+
+
+class EditConflict(UserError):
+    """A change based on a version that is no longer the newest: someone changed it since."""
+
+    def __init__(self, entry_id: str, base: int, version: int, author: str, reason: str) -> None:
+        since = f"changed since version {base}" if base else "was created meanwhile"
+        super().__init__(
+            f"`{entry_id}` {since}: version {version} is by {author} ({reason}). Nothing was "
+            f"saved; look at `faq history {entry_id}` and make your change again on version "
+            f"{version}."
+        )
+        self.entry_id = entry_id
+        self.base = base
+        self.version = version
+        self.author = author

@@ -59,47 +59,45 @@ class MatchWeights:
 
 @dataclass(frozen=True)
 class _Postings:
-    """A sparse token-by-document matrix stored by token (CSR), holding a few signals."""
+    """A sparse token-by-document matrix holding a few signals, by token: the documents that
+    hold each token and their values (views into one array per field)."""
 
-    bounds: list[int]  # the postings of token t are [bounds[t], bounds[t + 1])
-    docs: np.ndarray  # per posting, its document: a phrasing row or an entry
-    values: np.ndarray  # one row per posting, one column per signal
+    docs: list[np.ndarray]  # per token, its documents: phrasing rows or entries
+    values: list[np.ndarray]  # per token, a row per signal and a column per document
     n_docs: int
 
     @classmethod
     def build(
         cls, tokens: np.ndarray, docs: np.ndarray, values: np.ndarray, n_tokens: int, n_docs: int
     ) -> _Postings:
-        """From parallel token, document and values (one column per signal) arrays; each
-        token's documents keep their order."""
+        """From parallel token, document and values (a row per signal) arrays; each token's
+        documents keep their order."""
         order = np.argsort(tokens, kind="stable")
-        bounds = np.zeros(n_tokens + 1, dtype=np.int64)
-        np.cumsum(np.bincount(tokens, minlength=n_tokens), out=bounds[1:])
-        return cls(bounds.tolist(), docs[order], values[order], n_docs)
+        docs, values = docs[order], values[:, order]
+        ends = np.cumsum(np.bincount(tokens, minlength=n_tokens)).tolist()
+        spans_ = list(pairwise([0, *ends]))
+        return cls([docs[a:b] for a, b in spans_], [values[:, a:b] for a, b in spans_], n_docs)
 
     def sums(
         self, tokens: list[int], units: list[int], n_units: int, factors: np.ndarray
     ) -> np.ndarray:
-        """Per signal, unit and document, the sum of factor * value over (token, unit)
-        pairs; `factors` has a row per pair and a column per signal. Shape (signals, units,
-        documents): one pass over the postings for all the units."""
-        spans = [(self.bounds[t], self.bounds[t + 1]) for t in tokens]
-        counts = [end - start for start, end in spans]
-        docs = np.concatenate([self.docs[start:end] for start, end in spans])
-        values = np.concatenate([self.values[start:end] for start, end in spans])
-        cells = np.repeat(np.array(units) * self.n_docs, counts) + docs
-        weighted = values * np.repeat(factors, counts, axis=0)
-        n_signals = values.shape[1]
-        slots = cells[:, None] * n_signals + np.arange(n_signals)  # (cell, signal), like weighted
-        summed = np.bincount(slots.ravel(), weighted.ravel(), n_units * self.n_docs * n_signals)
-        return summed.reshape(n_units, self.n_docs, n_signals).transpose(2, 0, 1)
+        """Per signal, unit and document, the sum of factor * value over (token, unit) pairs;
+        `factors` has a row per signal and a column per pair. Shape (signals, units,
+        documents), from one pass over the postings whatever the number of units."""
+        counts = [len(self.docs[t]) for t in tokens]
+        cells = np.repeat([u * self.n_docs for u in units], counts)
+        cells += np.concatenate([self.docs[t] for t in tokens])
+        weighted = np.concatenate([self.values[t] for t in tokens], axis=1)
+        weighted *= np.repeat(factors, counts, axis=1)
+        summed = np.array([np.bincount(cells, w, n_units * self.n_docs) for w in weighted])
+        return summed.reshape(-1, n_units, self.n_docs)
 
 
 class _Numbering(dict[str, int]):
-    """Stem -> token id, numbering each stem when first seen."""
+    """Numbers strings in the order they are first looked up."""
 
-    def __missing__(self, stem_: str) -> int:
-        self[stem_] = number = len(self)
+    def __missing__(self, key: str) -> int:
+        self[key] = number = len(self)
         return number
 
 
@@ -117,60 +115,65 @@ def _normalized(docs: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 
 class _Corpus:
-    """Many texts analyzed at once, as `Matcher._content` and `Vocabulary.weigh` analyze one.
+    """Many texts analyzed at once, as `rank` analyzes a message's units one by one.
 
-    The texts go through the regex in one pass and each distinct token through the stemmer
-    once; folding, stopwords and weights are numpy passes over all of them. That is what
-    makes building the index for a large pack quick.
+    The regex runs once over all the texts, each distinct token is stemmed once, and folding,
+    stopwords and weighing are numpy passes over every stem: that keeps building the index
+    of a large pack quick. Texts are numbered in the order given.
     """
 
     def __init__(self, texts: Sequence[str], vocabulary: Vocabulary) -> None:
-        self._raw_ids = _Numbering({BREAK: 0})
-        self._raw = np.fromiter(map(self._raw_ids.__getitem__, token_stream(texts)), np.int64)
+        self._token_ids = _Numbering({BREAK: 0})
+        stream = token_stream(texts)
+        self._tokens = np.fromiter(map(self._token_ids.__getitem__, stream), np.int64, len(stream))
         stem_ids = _Numbering({BREAK: 0})
         for s in sorted(vocabulary.words()):  # fold_ids and weigh_ids need them numbered
             stem_ids[s]
+        seq = vocabulary.fold_ids(self._stem_sequence(stem_ids), stem_ids)
+        names = list(stem_ids)
+        seq = seq[~np.isin(seq, [stem_ids[s] for s in STOP_STEMS if s in stem_ids])]
+        is_break = seq == 0
+        width = len(names)
+        pairs = np.sort(np.cumsum(is_break)[~is_break] * width + seq[~is_break])
+        content_docs, content_stems = np.divmod(pairs[np.diff(pairs, prepend=-1) != 0], width)
+        docs, stems, weights = vocabulary.weigh_ids(content_docs, content_stems, stem_ids)
+        # Stems numbered afresh, in sorted order: only those the texts hold, the same way in
+        # every process, and a document's stems in id order are in name order.
+        held = np.flatnonzero(np.bincount(stems, minlength=width))
+        order = sorted(range(len(held)), key=lambda i: names[held[i]])
+        self.stems = [names[held[i]] for i in order]
+        renumbered = np.zeros(width, dtype=np.int64)
+        renumbered[held[order]] = np.arange(len(held))
+        self.docs, self.tokens, self.weights = docs, renumbered[stems], weights  # weighed
+        self._content = (content_docs, renumbered[content_stems])  # distinct, unweighed
+
+    def _stem_sequence(self, stem_ids: _Numbering) -> np.ndarray:
+        """The stem ids of the texts' words, in order, with `BREAK` (0) after each text."""
         expansions = [(0,)] + [
-            tuple(stem_ids[stem(w)] for w in expand(t)) for t in list(self._raw_ids)[1:]
+            tuple(stem_ids[stem(w)] for w in expand(t)) for t in list(self._token_ids)[1:]
         ]
         lengths = np.array([len(e) for e in expansions], dtype=np.int64)
         flat = np.fromiter(chain.from_iterable(expansions), np.int64)
-        seq = flat[spans((np.cumsum(lengths) - lengths)[self._raw], lengths[self._raw])]
-        seq = vocabulary.fold_ids(seq, stem_ids)
-        names = list(stem_ids)
-        stop = np.array([s in STOP_STEMS for s in names], dtype=bool)
-        seq = seq[~stop[seq]]
-        is_break = seq == 0
-        docs, tokens_ = np.cumsum(is_break)[~is_break], seq[~is_break]
-        pairs = np.sort(docs * len(names) + tokens_)
-        pairs = pairs[np.diff(pairs, prepend=-1) != 0]
-        content_docs, content_tokens = np.divmod(pairs, len(names))
-        docs, tokens_, self.weights = vocabulary.weigh_ids(content_docs, content_tokens, stem_ids)
-        # Stems numbered afresh, in sorted order, counting only those the texts hold.
-        present = np.flatnonzero(np.bincount(tokens_, minlength=len(names)))
-        order = sorted(range(len(present)), key=lambda i: names[present[i]])
-        self.stems = [names[present[i]] for i in order]
-        renumber = np.zeros(len(names), dtype=np.int64)
-        renumber[present[order]] = np.arange(len(present))
-        self.docs, self.tokens = docs, renumber[tokens_]
-        self._content = (content_docs, renumber[content_tokens])
+        sequence: np.ndarray = flat[
+            spans((np.cumsum(lengths) - lengths)[self._tokens], lengths[self._tokens])
+        ]
+        return sequence
 
-    def token_sets(self, n_docs: int) -> list[str]:
-        """`_token_set` of the first `n_docs` texts' content: "" for a text without any."""
-        docs, tokens_ = self._content
+    def token_sets(self, n_texts: int) -> list[str]:
+        """`_token_set` of each of the first `n_texts` texts' content, "" for none."""
+        docs, stems = self._content
         width = max(len(self.stems), 1)
-        keys = np.sort(docs * width + tokens_)  # by text, then stem, so by name
-        cuts = np.searchsorted(keys // width, np.arange(n_docs + 1)).tolist()
+        keys = np.sort(docs * width + stems)  # by text, then stem id, that is name
+        cuts = np.searchsorted(keys // width, np.arange(n_texts + 1)).tolist()
         names = list(map(self.stems.__getitem__, (keys[: cuts[-1]] % width).tolist()))
         return [" ".join(names[a:b]) for a, b in pairwise(cuts)]
 
-    def words(self, n_docs: int) -> set[str]:
-        """The words of the first `n_docs` texts."""
-        breaks = np.flatnonzero(self._raw == 0)
-        end = int(breaks[n_docs - 1]) if n_docs else 0
-        raw_names = list(self._raw_ids)
-        held = np.flatnonzero(np.bincount(self._raw[:end], minlength=len(raw_names)))
-        return set(chain.from_iterable(expand(raw_names[r]) for r in held.tolist()))
+    def words(self, n_texts: int) -> set[str]:
+        """Every word of the first `n_texts` texts."""
+        end = int(np.flatnonzero(self._tokens == 0)[n_texts - 1]) if n_texts else 0
+        held = np.flatnonzero(np.bincount(self._tokens[:end], minlength=len(self._token_ids)))
+        names = list(self._token_ids)
+        return set(chain.from_iterable(expand(names[t]) for t in held.tolist() if t))
 
 
 class Matcher:
@@ -188,26 +191,30 @@ class Matcher:
         self._in_scope = [e.in_scope for e in entries]
         texts = [p for e in entries for p in (*e.phrasings, " ".join(e.tags))]
         corpus = _Corpus([*texts, *(e.answer for e in entries)], vocabulary)
-        # Phrasing rows: each phrasing (and the tags) with content; an entry without any
-        # content still gets one, empty.
-        token_sets = corpus.token_sets(len(texts))
-        per_entry = np.array([len(e.phrasings) + 1 for e in entries], dtype=np.int64)
-        first_text = np.cumsum(per_entry) - per_entry
-        has_content = np.array([bool(t) for t in token_sets], dtype=bool)
-        keep = has_content.copy()
-        entry_of_text = np.repeat(np.arange(len(entries)), per_entry)
-        keep[first_text[np.bincount(entry_of_text, has_content, len(entries)) == 0]] = True
-        row_of_text = np.cumsum(keep) - 1
-        self._row_text = list(compress(token_sets, keep.tolist()))
-        starts = row_of_text[first_text].tolist()
-        self._bounds = [*starts, len(self._row_text)]  # entry e's rows: bounds[e]:bounds[e + 1]
-        self._starts = np.array(starts, dtype=np.int64)
+        texts_per_entry = [len(e.phrasings) + 1 for e in entries]
+        row_of_text = self._set_rows(corpus.token_sets(len(texts)), texts_per_entry)
         known_words = vocabulary.words() | corpus.words(len(texts))
         self._known_words = sorted(w for w in known_words if w not in STOPWORDS)
         self._known = set(self._known_words)
-        self._by_length: dict[int, list[str]] = {}  # typo candidates by word length
+        self._typo_pools: dict[int, list[str]] = {}
         self._index(corpus, row_of_text, len(texts))
         self._token = lru_cache(maxsize=16384)(self._corrected_stem)
+
+    def _set_rows(self, token_sets: list[str], texts_per_entry: list[int]) -> np.ndarray:
+        """Make the phrasing rows: each of an entry's texts (phrasings, then tags) with
+        content, or one empty row for an entry without any. The row of each text kept."""
+        counts = np.array(texts_per_entry, dtype=np.int64)
+        firsts = np.cumsum(counts) - counts  # each entry's first text
+        has_content = np.array([bool(t) for t in token_sets], dtype=bool)
+        entry_of_text = np.repeat(np.arange(len(counts)), counts)
+        kept = has_content.copy()
+        kept[firsts[np.bincount(entry_of_text, has_content, len(counts)) == 0]] = True
+        row_of_text: np.ndarray = np.cumsum(kept) - kept  # the rows kept before each text
+        self._row_text = list(compress(token_sets, kept.tolist()))
+        starts = row_of_text[firsts].tolist()
+        self._bounds = [*starts, len(self._row_text)]  # entry e's rows: bounds[e]:bounds[e + 1]
+        self._starts = np.array(starts, dtype=np.int64)
+        return row_of_text
 
     def _content(self, stems: Iterable[str]) -> list[str]:
         """Stems with synonyms folded and stopwords dropped."""
@@ -253,14 +260,14 @@ class Matcher:
 
         phrasing = _normalized(row_docs, row_values * idf[row_tokens])
         self._phrasings = _Postings.build(
-            row_tokens, row_docs, phrasing[:, None], n_tokens, len(self._row_text)
+            row_tokens, row_docs, phrasing[None, :], n_tokens, len(self._row_text)
         )
         alpha = w.smoothing
         signals = np.stack([
             _normalized(cell_entries, bag * idf[cell_tokens]),  # cosine
             np.minimum(bag, 1.0),  # coverage, where a stem only in the answer counts less
             np.log((counts + alpha) / alpha),  # naive Bayes likelihood
-        ], axis=1)
+        ])
         self._entries = _Postings.build(cell_tokens, cell_entries, signals, n_tokens, n_entries)
         totals = np.bincount(cell_entries, weights=counts, minlength=n_entries)
         self._absent = np.log(alpha / (totals + alpha * n_tokens))
@@ -275,27 +282,27 @@ class Matcher:
             return word
         found = process.extractOne(
             word,
-            self._typo_candidates(len(word)),
+            self._typo_pool(len(word)),
             scorer=OSA.normalized_similarity,
             score_cutoff=self._w.typo_similarity,
         )
         return str(found[0]) if found else word
 
-    def _typo_candidates(self, length: int) -> list[str]:
+    def _typo_pool(self, length: int) -> list[str]:
         """The known words that a word of `length` letters can be similar enough to, in order.
 
         An edit changes a word's length by one at most, so a word's edit distance to another
         is at least their length difference: the others need not be scored. Kept in order,
         ties resolve as they would over all the known words.
         """
-        candidates = self._by_length.get(length)
+        candidates = self._typo_pools.get(length)
         if candidates is None:
             slack = 1.0 - self._w.typo_similarity
             candidates = [  # a hair over the bound, against rounding
                 w for w in self._known_words
                 if abs(len(w) - length) <= slack * max(len(w), length) + 1e-9
             ]
-            self._by_length[length] = candidates
+            self._typo_pools[length] = candidates
         return candidates
 
     def _lexical(self, units: list[dict[str, float]]) -> tuple[np.ndarray, np.ndarray]:
@@ -321,8 +328,8 @@ class Matcher:
                 factors.append((q, q * q, weight))
         if not tokens:  # no similarity to anything: the posterior has nothing to scale
             return np.zeros((n_units, len(self._ids))), np.zeros((n_units, len(self._row_text)))
-        query = np.array(factors)
-        (phrasing,) = self._phrasings.sums(tokens, owners, n_units, query[:, :1])
+        query = np.array(factors).T
+        (phrasing,) = self._phrasings.sums(tokens, owners, n_units, query[:1])
         cosine, covered, log_likelihood = self._entries.sums(tokens, owners, n_units, query)
 
         sq = np.array(norm_sq)[:, None]
@@ -372,38 +379,20 @@ class Matcher:
 
     def rank(self, text: str, limit: int = 5) -> list[Scored]:
         """The best `limit` entries for `text`, best first, scores in [0, 1]."""
-        if not self._ids:
+        analyzed = self._analyze(text) if self._ids else []
+        if not analyzed:
             return []
-        scored_units: list[tuple[dict[str, float], str, float]] = []
-        for i, unit in enumerate(units(text)):
-            content = self._content([self._token(w) for w in words(unit)])
-            if content:
-                discount = 1.0 if i == 0 else self._w.sentence
-                scored_units.append((self._vocab.weigh(content), _token_set(content), discount))
-        if not scored_units:
-            return []
-        discounts = np.array([discount for _, _, discount in scored_units])
-        lexical, row_sums = self._lexical([weighted for weighted, _, _ in scored_units])
+        discounts = np.array([discount for _, _, discount in analyzed])
+        lexical, row_sums = self._lexical([weighted for weighted, _, _ in analyzed])
         lexical *= discounts[:, None]
-        best = lexical.max(axis=0)
-        # Re-score only the best few units: a long post's weak sentences cannot win, and
-        # character similarity says little about a whole story (and costs the most).
-        rescored = [0]
-        if len(scored_units) > 1:
-            strength = lexical.max(axis=1)
-            by_strength = sorted(range(1, len(scored_units)), key=lambda u: -strength[u])
-            rescored = by_strength[: self._w.fuzzy_units]
-        k = min(self._w.candidates, len(self._ids))
-        top_k = np.argpartition(-best, k - 1)[:k] if k < len(self._ids) else np.arange(k)
-        candidates = [int(e) for e in top_k]
-        # A unit's row sum is positive where it shares a stem with the row (or a related one).
+        candidates = self._candidates(lexical.max(axis=0))
+        rescored = np.array(self._rescored(lexical))[:, None]
         rows = self._rows(candidates)
-        may_share = row_sums[np.array(rescored)[:, None], rows] > 0
-        fuzzy = self._fuzzy(candidates, rows, [scored_units[u][1] for u in rescored], may_share)
+        # A unit's row sum is positive where it shares a stem with the row (or a related one).
+        may_share = row_sums[rescored, rows] > 0
+        fuzzy = self._fuzzy(candidates, rows, [analyzed[u][1] for u in rescored[:, 0]], may_share)
         f = self._w.fuzzy
-        blended = (1.0 - f) * lexical[np.array(rescored)[:, None], candidates] + f * (
-            fuzzy * discounts[rescored, None]
-        )
+        blended = (1.0 - f) * lexical[rescored, candidates] + f * (fuzzy * discounts[rescored])
         final = np.minimum(blended.max(axis=0), 1.0)
         scored = [
             Scored(self._ids[e], float(score), self._in_scope[e])
@@ -411,6 +400,32 @@ class Matcher:
         ]
         scored.sort(key=lambda s: (-s.score, s.entry_id))
         return scored[:limit]
+
+    def _analyze(self, text: str) -> list[tuple[dict[str, float], str, float]]:
+        """The units of `text` that have content: their weighted stems, token set, and
+        discount, as a single sentence of a longer post counts a little less."""
+        analyzed: list[tuple[dict[str, float], str, float]] = []
+        for i, unit in enumerate(units(text)):
+            content = self._content(list(map(self._token, words(unit))))
+            if content:
+                discount = 1.0 if i == 0 else self._w.sentence
+                analyzed.append((self._vocab.weigh(content), _token_set(content), discount))
+        return analyzed
+
+    def _candidates(self, best: np.ndarray) -> list[int]:
+        """The entries with the best lexical scores: those the fuzzy stage re-scores."""
+        k = min(self._w.candidates, len(self._ids))
+        top_k = np.argpartition(-best, k - 1)[:k] if k < len(self._ids) else np.arange(k)
+        return [int(e) for e in top_k]
+
+    def _rescored(self, lexical: np.ndarray) -> list[int]:
+        """The units the fuzzy stage re-scores: the only one, or a long post's best few
+        sentences. Weak sentences cannot win, and character similarity says little about a
+        whole story (and costs the most)."""
+        if len(lexical) == 1:
+            return [0]
+        strength = lexical.max(axis=1)
+        return sorted(range(1, len(lexical)), key=lambda u: -strength[u])[: self._w.fuzzy_units]
 
 
 def index_entries(entries: Iterable[IndexEntry]) -> list[IndexEntry]:

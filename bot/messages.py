@@ -12,6 +12,8 @@ class Incoming:
     """One message from a member, already translated out of its platform's event.
 
     `user` is platform-qualified (`console:alice`, `slack:T123/U456`, `discord:1234`).
+    `moderator` is set by an adapter that found a moderators' platform role (a Slack user
+    group, a Discord role); without it the moderators table decides.
     """
 
     text: str
@@ -19,6 +21,7 @@ class Incoming:
     platform: str = "console"
     channel: str = "console"
     private: bool = True
+    moderator: bool = False
 
 
 @dataclass(frozen=True)

@@ -106,18 +106,21 @@ def tokens(text: str) -> list[str]:
 
 
 def token_stream(texts: Iterable[str]) -> list[str]:
-    """The tokens of many texts, each text's followed by `BREAK`, in one regex pass."""
+    """The tokens of many texts, each text's followed by `BREAK`: one regex pass for a whole
+    pack. (A `BREAK` inside a text is no token character; a space does as well there.)"""
     joined = "".join(text.replace(BREAK, " ") + BREAK for text in texts)
     return _TOKEN_OR_BREAK.findall(_lowered(joined))
 
 
 def _lowered(text: str) -> str:
+    """Lowercase, typographic and backtick apostrophes made plain."""
     return text.lower().replace("\u2019", "'").replace("`", "'")
 
 
 @lru_cache(maxsize=65536)
 def expand(token: str) -> tuple[str, ...]:
-    """The words one token stands for: contractions expanded, none for a number."""
+    """The words one token stands for: contractions expanded, none for a number. Cached, as
+    the same few tokens come up in message after message."""
     if token.isdigit():  # "milestone 2", "7 years ago": numbers name things, not topics
         return ()
     expanded = _CONTRACTIONS.get(token)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import compress
+from itertools import chain, compress
 
 import numpy as np
 
@@ -37,7 +37,8 @@ class Vocabulary:
 
     @cached_property
     def _by_head(self) -> dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]]:
-        """Synonym phrases with their canonical stems, by first stem, longest phrase first."""
+        """Synonym phrases with their canonical stems, by first stem, longest phrase first:
+        `fold` looks further only at a token that starts a phrase."""
         heads: dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
         for phrase in sorted(self.synonyms, key=len, reverse=True):
             heads.setdefault(phrase[0], []).append((phrase, self.synonyms[phrase]))
@@ -73,45 +74,27 @@ class Vocabulary:
         return weights
 
     def fold_ids(self, seq: np.ndarray, ids: Mapping[str, int]) -> np.ndarray:
-        """`fold` for many texts at once, on stem ids, with numpy.
+        """`fold` for many texts at once, on stem ids, with numpy: how the index folds a
+        whole pack, where `fold` would loop in Python over every token.
 
         `seq` holds each text's stem ids followed by a separator id that no synonym uses;
-        `ids` numbers every stem of the vocabulary. Each position's longest phrase is found
-        phrase by phrase over the whole of `seq`; then multi-stem phrases that overlap are
-        settled left to right, the first one winning, as in `fold`.
+        `ids` numbers every stem of the vocabulary.
         """
-        phrases = sorted(self.synonyms, key=len)  # at a position, a longer phrase overwrites
+        phrases = sorted(self.synonyms, key=len)
         if not phrases or not len(seq):
             return seq
-        candidates = np.flatnonzero(np.isin(seq, [ids[p[0]] for p in phrases]))
-        heads = seq[candidates]
-        size = np.zeros(len(seq), dtype=np.int64)  # of the phrase starting at each position
-        which = np.zeros(len(seq), dtype=np.int64)
-        for k, phrase in enumerate(phrases):
-            at = candidates[heads == ids[phrase[0]]]
-            for offset, token in enumerate(phrase[1:], start=1):
-                at = at[seq[at + offset] == ids[token]]  # a text's separator ends it in time
-            size[at] = len(phrase)
-            which[at] = k
-        taken: list[int] = []
-        done = 0
-        for at, n in zip(np.flatnonzero(size > 1).tolist(), size[size > 1].tolist(), strict=True):
-            if at >= done:
-                taken.append(at)
-                done = at + n
-        starts = np.array(taken, dtype=np.int64)
-        covered = spans(starts + 1, size[starts] - 1)
-        size[covered] = 0  # a phrase cannot start inside one taken before it
-        emitted = np.ones(len(seq), dtype=np.int64)
+        size, which = _longest_matches(seq, [[ids[t] for t in p] for p in phrases])
+        covered = _settle(size)
+        emitted = np.ones(len(seq), dtype=np.int64)  # how many stems each position becomes
         emitted[covered] = 0
         folded = np.flatnonzero(size)
-        canonical = [self.synonyms[p] for p in phrases]
+        canonical = [[ids[t] for t in self.synonyms[p]] for p in phrases]
         lengths = np.array([len(c) for c in canonical], dtype=np.int64)
         emitted[folded] = lengths[which[folded]]
-        source = np.arange(len(seq))  # into seq, then into the canonical stems after it
+        source = np.arange(len(seq))  # where they are: in seq, or among the canonical stems
         source[folded] = len(seq) + (np.cumsum(lengths) - lengths)[which[folded]]
-        stems = np.array([ids[t] for c in canonical for t in c], dtype=np.int64)
-        out: np.ndarray = np.concatenate([seq, stems])[spans(source, emitted)]
+        table = np.concatenate([seq, np.fromiter(chain.from_iterable(canonical), np.int64)])
+        out: np.ndarray = table[spans(source, emitted)]
         return out
 
     def weigh_ids(
@@ -135,6 +118,43 @@ class Vocabulary:
         weights = np.where(firsts & 1, RELATED_WEIGHT, 1.0)
         out_docs, out_tokens = np.divmod(firsts >> 1, max(n_ids, 1))
         return out_docs, out_tokens, weights
+
+
+def _longest_matches(seq: np.ndarray, phrases: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """At each position of `seq`, the size of the longest of `phrases` (sorted by size) that
+    starts there, 0 for none, and which one it is.
+
+    Each phrase is looked for among the positions of the phrases' first stems at once; a
+    text's separator keeps a phrase from running past its text's end, and `seq`'s end.
+    """
+    candidates = np.flatnonzero(np.isin(seq, [p[0] for p in phrases]))
+    heads = seq[candidates]
+    size = np.zeros(len(seq), dtype=np.int64)
+    which = np.zeros(len(seq), dtype=np.int64)
+    for k, phrase in enumerate(phrases):  # a longer phrase overwrites a shorter one
+        at = candidates[heads == phrase[0]]
+        for offset, stem_id in enumerate(phrase[1:], start=1):
+            at = at[seq[at + offset] == stem_id]
+        size[at] = len(phrase)
+        which[at] = k
+    return size, which
+
+
+def _settle(size: np.ndarray) -> np.ndarray:
+    """Of the matches starting at each position (`size`, changed in place), drop those that
+    start inside a multi-stem match kept before them, as `fold` reads left to right; the
+    positions covered by the kept ones, past their first."""
+    taken: list[int] = []
+    done = 0
+    multi = np.flatnonzero(size > 1)
+    for at, n in zip(multi.tolist(), size[multi].tolist(), strict=True):
+        if at >= done:
+            taken.append(at)
+            done = at + n
+    starts = np.array(taken, dtype=np.int64)
+    covered = spans(starts + 1, size[starts] - 1)
+    size[covered] = 0
+    return covered
 
 
 def spans(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:

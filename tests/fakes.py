@@ -8,8 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app import build_matcher
 from bot.assistant import Assistant
+from bot.audit import AuditRecord
 from bot.contracts import Contract
+from bot.errors import EditConflict
 from bot.faq import FaqEntry, StoredEntry, SyncReport, plan_sync
+from bot.faq_desk import FaqDesk
+from bot.faq_editing import FaqEditor
+from bot.faq_history import Change, FaqVersion
 from bot.handoff import Handoff
 from bot.knowledge_pack import KnowledgePack
 from bot.linking import (
@@ -23,8 +28,11 @@ from bot.linking import (
     new_code,
 )
 from bot.live_faq import LiveFaq, Snapshot
+from bot.moderators import Moderator
 from bot.personal import PersonalDesk
 from bot.policy import Thresholds
+from bot.rendering import Renderer
+from bot.resources import templates_dir
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -141,6 +149,75 @@ class FakeLinks:
         self.forgotten.append(identity)
 
 
+@dataclass
+class FakeFaqVersions:
+    """Implements `bot.faq_history.FaqVersions` in lists, with the SQL store's conflict rule."""
+
+    versions: dict[str, list[FaqVersion]] = field(default_factory=dict)
+    audit: list[AuditRecord] = field(default_factory=list)
+
+    @classmethod
+    def seeded(cls, entries: Sequence[FaqEntry]) -> FakeFaqVersions:
+        return cls({e.id: [FaqVersion(e, 1, False, "knowledge sync", "seeded", NOW)]
+                    for e in entries})
+
+    def latest(self, entry_id: str) -> FaqVersion | None:
+        found = self.versions.get(entry_id)
+        return found[-1] if found else None
+
+    def all_latest(self) -> list[FaqVersion]:
+        return [self.versions[k][-1] for k in sorted(self.versions)]
+
+    def history(self, entry_id: str) -> list[FaqVersion]:
+        return list(self.versions.get(entry_id, []))
+
+    def version(self, entry_id: str, version: int) -> FaqVersion | None:
+        return next((v for v in self.history(entry_id) if v.version == version), None)
+
+    def write(self, change: Change, at: datetime) -> FaqVersion:
+        latest = self.latest(change.entry.id)
+        if (latest.version if latest else 0) != change.base:
+            assert latest is not None
+            raise EditConflict(change.entry.id, change.base, latest.version, latest.author,
+                               latest.reason)
+        saved = FaqVersion(change.entry, change.base + 1, change.removed, change.author,
+                           change.reason, at)
+        self.versions.setdefault(change.entry.id, []).append(saved)
+        self.audit.append(AuditRecord(at, change.author, change.action, change.entry.id,
+                                      change.detail))
+        return saved
+
+
+@dataclass
+class FakeModerators:
+    """Implements `bot.moderators.Moderators` in a dict."""
+
+    members: dict[str, Moderator] = field(default_factory=dict)
+
+    def is_moderator(self, identity: str) -> bool:
+        return identity in self.members
+
+    def add(self, identity: str, by: str, at: datetime) -> bool:
+        added = identity not in self.members
+        self.members.setdefault(identity, Moderator(identity, by, at))
+        return added
+
+    def remove(self, identity: str, by: str, at: datetime) -> bool:
+        return self.members.pop(identity, None) is not None
+
+    def all(self) -> list[Moderator]:
+        return [self.members[k] for k in sorted(self.members)]
+
+
+def fake_editor(entries: Sequence[FaqEntry], moderators: Sequence[str] = ()) -> FaqEditor:
+    """An FAQ editor on in-memory versions seeded with `entries`, at a fixed time."""
+    roster = FakeModerators()
+    for identity in moderators:
+        roster.add(identity, "test", NOW)
+    return FaqEditor(FakeFaqVersions.seeded(entries), roster, Renderer(templates_dir()),
+                     clock=lambda: NOW)
+
+
 def fake_desk(contracts: list[Contract] | None = None) -> PersonalDesk:
     """A personal desk on in-memory links and contracts, at a fixed time."""
     return PersonalDesk(FakeLinks(), FakeContracts(contracts or []), clock=lambda: NOW)
@@ -157,4 +234,5 @@ def fake_assistant(pack: KnowledgePack, thresholds: Thresholds | None = None,
         faq=LiveFaq.fixed(Snapshot({e.id: e for e in entries}, build_matcher(entries, pack))),
         thresholds=thresholds or Thresholds(),
         personal=desk or fake_desk(),
+        moderation=FaqDesk(fake_editor(entries)),
     )

@@ -41,3 +41,32 @@ def test_an_export_over_an_old_folder_drops_entries_the_database_no_longer_has(
     assert not stale.exists()
     assert "removed old-entry.yaml" in capsys.readouterr().err
     assert len(list((out / "entries").glob("*.yaml"))) == 31
+
+
+def test_faq_import_dry_run_shows_the_diff_and_changes_nothing_then_applies_as_versions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    env = {"FORUMBOT_DATA_DIR": str(tmp_path / "d")}
+    pack = tmp_path / "pack"
+    assert run(["faq", "export", "--format", "yaml", "--out", str(pack)], env) == 0
+    edited = pack / "entries" / "refund-request.yaml"
+    edited.write_text(edited.read_text(encoding="utf-8").replace(
+        "title: ", "title: Updated ", 1), encoding="utf-8")
+    capsys.readouterr()
+
+    assert run(["faq", "import", str(pack), "--dry-run"], env) == 0
+    out = capsys.readouterr().out
+    assert "+title: Updated " in out and "-title: " in out
+    assert "dry run: 0 to add, 1 to change, 0 to restore; nothing changed" in out
+    assert run(["faq", "show", "refund-request"], env) == 0
+    assert "Updated" not in capsys.readouterr().out
+
+    assert run(["faq", "import", str(pack)], env) == 2
+    assert "--as WHO" in capsys.readouterr().err
+    assert run(["faq", "import", str(pack), "--as", "mod-ana"], env) == 0
+    assert "imported 1 entries" in capsys.readouterr().out
+    assert run(["faq", "history", "refund-request"], env) == 0
+    history = capsys.readouterr().out
+    assert "mod-ana" in history and "imported from a pack folder" in history
+    assert run(["faq", "import", str(pack), "--dry-run"], env) == 0
+    assert "0 to add, 0 to change" in capsys.readouterr().out

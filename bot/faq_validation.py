@@ -1,0 +1,108 @@
+"""The checks an FAQ change passes before it is saved: fields, rendering, length, phrasings.
+
+Limits: the rendered answer must fit one Discord message (2,000 characters) and one Slack
+section block (3,000 characters; a Slack message could hold 40,000, but the adapters send an
+answer as one section). The raw answer is held to the pack's 1,800 characters first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import unicodedata
+from collections.abc import Iterable
+
+from bot.errors import InvalidEntry, KnowledgeError
+from bot.faq import FaqEntry
+from bot.knowledge_pack import entry_from_mapping, entry_to_mapping
+from bot.messages import Reply
+from bot.rendering import FLAVORS, Renderer
+
+RENDERED_LIMITS = {"slack": 3000, "discord": 2000}
+MAX_REASON = 300
+
+
+def answer_reply(entry: FaqEntry) -> Reply:
+    """The reply an entry is answered with."""
+    return Reply("answer", {"entry": {"id": entry.id, "title": entry.title,
+                                      "answer": entry.answer, "kind": entry.kind}})
+
+
+def _printable(text: str) -> str:
+    """Without control characters (terminal escapes reach the console), new lines kept."""
+    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+
+
+def checked_entry(entry: FaqEntry) -> FaqEntry:
+    """The entry with its fields checked and trimmed as the pack checks a file."""
+    entry = dataclasses.replace(
+        entry, title=_printable(entry.title), answer=_printable(entry.answer),
+        alternates=tuple(_printable(p) for p in entry.alternates),
+        tags=tuple(_printable(t) for t in entry.tags))
+    try:
+        return entry_from_mapping(entry_to_mapping(entry), f"entry {entry.id!r}")
+    except KnowledgeError as exc:
+        raise InvalidEntry(f"Not saved: {exc.message}.") from None
+
+
+def check_renders(entry: FaqEntry, renderer: Renderer) -> None:
+    """The answer renders in every flavor, within each platform's message limit."""
+    reply = answer_reply(entry)
+    for flavor in FLAVORS:
+        try:
+            text = renderer.render(reply, flavor)
+        except Exception as exc:  # a template error is the answer's fault here
+            raise InvalidEntry(
+                f"Not saved: the answer of `{entry.id}` does not render for {flavor}: {exc}."
+            ) from None
+        limit = RENDERED_LIMITS.get(flavor)
+        if limit is not None and len(text) > limit:
+            raise InvalidEntry(
+                f"Not saved: the answer of `{entry.id}` is {len(text)} characters as a "
+                f"{flavor} message; the limit is {limit}."
+            )
+
+
+def phrasing_key(phrase: str) -> str:
+    """A phrasing as compared for duplicates: case, spacing and end punctuation ignored."""
+    return " ".join(phrase.casefold().split()).strip(" ?!.")
+
+
+def check_phrasings(entry: FaqEntry, before: FaqEntry | None,
+                    others: Iterable[FaqEntry]) -> None:
+    """New phrasings are not repeated, and belong to no other live entry (title or phrasing)."""
+    old = {phrasing_key(p) for p in ((before.title, *before.alternates) if before else ())}
+    seen: set[str] = set()
+    for phrase in entry.alternates:
+        key = phrasing_key(phrase)
+        if key in seen:
+            raise InvalidEntry(f"Not saved: the phrasing {phrase!r} is there twice.")
+        seen.add(key)
+    owners = {phrasing_key(p): other.id for other in others if other.id != entry.id
+              for p in (other.title, *other.alternates)}
+    for phrase in (entry.title, *entry.alternates):
+        owner = owners.get(phrasing_key(phrase))
+        if owner is not None and phrasing_key(phrase) not in old:
+            raise InvalidEntry(
+                f"Not saved: {phrase!r} already belongs to `{owner}`; remove it there "
+                f"first (`faq unalias {owner} ...`) or pick other words."
+            )
+
+
+def checked_reason(reason: str) -> str:
+    """A one-line reason of at most 300 characters; line breaks become spaces."""
+    one_line = " ".join(reason.split())
+    if not one_line:
+        raise InvalidEntry("Give a reason for the change (`--reason \"...\"`).")
+    if len(one_line) > MAX_REASON:
+        raise InvalidEntry(f"The reason is {len(one_line)} characters; keep it under "
+                           f"{MAX_REASON}, on one line.")
+    return one_line
+
+
+def checked_change(entry: FaqEntry, before: FaqEntry | None, others: Iterable[FaqEntry],
+                   renderer: Renderer) -> FaqEntry:
+    """Every check in turn; the entry as it will be saved."""
+    entry = checked_entry(entry)
+    check_renders(entry, renderer)
+    check_phrasings(entry, before, others)
+    return entry

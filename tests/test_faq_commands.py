@@ -1,0 +1,76 @@
+"""Moderators' `faq ...` commands parse the same in chat as on the command line."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from bot.commands import FAQ_MODERATOR_WORDS, Command, parse
+from bot.errors import BadUsage
+from bot.faq_commands import chat_words, define, parse_chat, request_from_args
+from bot.faq_editing import EntryChanges
+
+
+def test_every_moderator_subcommand_is_a_command_in_chat_and_defined_for_both() -> None:
+    for command_line in (True, False):
+        sub = argparse.ArgumentParser().add_subparsers(dest="faq_command")
+        define(sub, command_line=command_line)
+        assert set(sub.choices) == FAQ_MODERATOR_WORDS
+    for word in FAQ_MODERATOR_WORDS:
+        assert parse(f"faq {word} x") == Command("faq moderation", f"{word} x")
+
+
+def test_alias_takes_the_rest_of_the_line_apostrophes_and_all() -> None:
+    request = parse_chat("faq alias refund-request can't get my money back, what's next?")
+    assert (request.command, request.entry_id) == ("alias", "refund-request")
+    assert request.phrase == "can't get my money back, what's next?"
+    assert request.reason is None
+
+
+def test_double_quotes_straight_or_curly_group_words_and_keep_line_breaks() -> None:
+    request = parse_chat('/faq edit Refund-Request --title \u201cMoney back\u201d '
+                         '--answer "First.\n\n- a point" --alternate "a b" --alternate c '
+                         '--base 3 --reason "clearer title"')
+    assert request.entry_id == "refund-request"
+    assert request.changes == EntryChanges(title="Money back", answer="First.\n\n- a point",
+                                           alternates=("a b", "c"))
+    assert (request.base, request.reason) == (3, "clearer title")
+
+
+def test_a_missing_option_is_answered_with_how_to_type_the_command() -> None:
+    with pytest.raises(BadUsage, match=r"required: --reason\. Type it as `faq remove "):
+        parse_chat("faq remove refund-request")
+    with pytest.raises(BadUsage, match="invalid int value: 'two'"):
+        parse_chat("faq revert refund-request two")
+    with pytest.raises(BadUsage, match="not closed"):
+        parse_chat('faq alias refund-request "money back')
+
+
+def test_reading_the_answer_from_standard_input_is_for_the_command_line_only() -> None:
+    with pytest.raises(BadUsage, match="standard input"):
+        parse_chat('faq add late-fees --title T --answer - --reason new')
+    sub = argparse.ArgumentParser().add_subparsers(dest="faq_command")
+    define(sub, command_line=True)
+    args = sub.choices["add"].parse_args(
+        ["late-fees", "--title", "T", "--answer", "-", "--as", "ana", "--reason", "new"])
+    args.faq_command = "add"
+    request = request_from_args(args, read_stdin=lambda: "From **stdin**.\n")
+    assert request.changes.answer == "From **stdin**.\n"
+    assert request.changes.kind == "faq"
+
+
+def test_the_command_line_requires_as_for_changes_but_not_for_reading() -> None:
+    sub = argparse.ArgumentParser().add_subparsers(dest="faq_command")
+    define(sub, command_line=True)
+    assert "--as" in sub.choices["revert"].format_usage()
+    assert "--as" not in sub.choices["history"].format_usage()
+
+
+def test_diff_and_revert_name_their_versions() -> None:
+    assert parse_chat("faq diff refund-request 1 3").versions == (1, 3)
+    assert parse_chat("faq revert refund-request 2").versions == (2,)
+
+
+def test_words_are_split_on_white_space_only() -> None:
+    assert chat_words("a #b c\\d 'e") == ["a", "#b", "c\\d", "'e"]
