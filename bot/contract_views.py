@@ -69,8 +69,7 @@ def highlights(contract: Contract) -> list[Milestone]:
     return paid[-1:] + open_[:1]
 
 
-def summary_view(contract: Contract, role: Role, now: datetime) -> dict[str, Any]:
-    """A contract in a list: a few words, its latest payment and next milestone or invoice."""
+def _heading(contract: Contract, role: Role, now: datetime) -> dict[str, Any]:
     current = max(contract.invoices, key=lambda i: i.week_start, default=None)
     return {
         "id": contract.id,
@@ -78,23 +77,22 @@ def summary_view(contract: Contract, role: Role, now: datetime) -> dict[str, Any
         "type": contract.type.value,
         "status": contract.status.value,
         "role": role.value,
-        "highlights": [milestone_view(m, contract.currency, now) for m in highlights(contract)],
         "invoice": invoice_view(current, contract.currency, now) if current else None,
     }
 
 
+def summary_view(contract: Contract, role: Role, now: datetime) -> dict[str, Any]:
+    """A contract in a list: a few words, its latest payment and next milestone or invoice."""
+    return _heading(contract, role, now) | {
+        "highlights": [milestone_view(m, contract.currency, now) for m in highlights(contract)],
+    }
+
+
 def contract_view(contract: Contract, role: Role, now: datetime) -> dict[str, Any]:
-    """A contract as its party `role` sees it: milestones, or the current invoice."""
-    current = max(contract.invoices, key=lambda i: i.week_start, default=None)
-    return {
-        "id": contract.id,
-        "title": contract.title,
-        "type": contract.type.value,
-        "status": contract.status.value,
-        "role": role.value,
+    """A contract as its party `role` sees it: every milestone, or the current invoice."""
+    return _heading(contract, role, now) | {
         "currency": contract.currency,
         "hourly_rate": str(contract.hourly_rate) if contract.hourly_rate is not None else None,
         "milestones": [milestone_view(m, contract.currency, now)
                        for m in sorted(contract.milestones, key=lambda m: m.seq)],
-        "invoice": invoice_view(current, contract.currency, now) if current else None,
     }

@@ -8,13 +8,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from bot.app import App, build_app
 from bot.knowledge_pack import KnowledgePack, load_pack
 from bot.resources import knowledge_dir
 from bot.settings import Settings, sqlite_url
+from bot.storage.database import make_engine, upgrade
 
 POSTGRES_URL = os.environ.get(
     "FORUMBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -68,6 +69,15 @@ def database_url(request: pytest.FixtureRequest) -> str:
     """Each storage test runs on a SQLite file and on PostgreSQL."""
     name = "sqlite_database" if request.param == "sqlite" else "postgres_database"
     return str(request.getfixturevalue(name))
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """A migrated, empty (unseeded) database, on SQLite and on PostgreSQL."""
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ from bot.contract_import import dataset_from_json
 from bot.contracts import Account, Dataset, Role
 from bot.errors import ImportProblem
 from bot.storage.contract_store import RecordCounts, SqlContractStore
-from bot.storage.database import make_engine, upgrade
+from bot.storage.database import make_engine
 
 DATA = Path(__file__).parent / "data"
 EXAMPLE = json.loads((DATA / "contracts.json").read_text(encoding="utf-8"))
@@ -46,15 +45,6 @@ def stored(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
         return {table: [tuple(r) for r in conn.execute(text(f"SELECT * FROM {table} "
                                                              f"ORDER BY {key}"))]
                 for table, key in TABLES.items()}
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    """A migrated, empty database."""
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture

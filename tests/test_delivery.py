@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -88,15 +88,6 @@ class RecordingSender:
         if self.failing:
             raise ConnectionError(f"could not post {dict(reply.context)} to {identity}")
         self.sent.append((identity, reply))
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    """A migrated, empty database."""
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def test_a_due_notification_is_sent_once_as_a_private_reply_and_marked_delivered(

@@ -6,11 +6,10 @@ Every test that takes `database_url` runs on a SQLite file and on PostgreSQL.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import DateTime, Engine, bindparam, event, inspect, text
 
 from bot.app import App
@@ -36,15 +35,6 @@ def handoff_statuses(engine: Engine) -> list[tuple[str, str]]:
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT question, status FROM handoffs ORDER BY id"))
         return [(r[0], r[1]) for r in rows]
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    """A migrated, empty (unseeded) database."""
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 # --- migrations and first start -------------------------------------------------------------
