@@ -19,6 +19,8 @@ from adapters.faq_command import (
     list_all,
     moderators,
 )
+from adapters.inbox_command import define_commands as define_inbox_commands
+from adapters.inbox_command import inbox, stats
 from bot.app import App, build_app, utc_now
 from bot.demo import demo_dataset, link_demo_member
 from bot.errors import UserError
@@ -72,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     pack_import.add_argument("--reason", default="imported from a pack folder")
 
     define_commands(sub, faq_sub)
+    define_inbox_commands(sub)
 
     knowledge = sub.add_parser("knowledge", help="the knowledge pack")
     k_sub = knowledge.add_subparsers(dest="knowledge_command", required=True, metavar="SUBCOMMAND")
@@ -248,7 +251,8 @@ def run(argv: Sequence[str], environ: dict[str, str]) -> int:
             return _serve(app, args, environ.get("FORUMBOT_WEBHOOK_SECRET"))
         handlers = {"ask": _ask, "chat": _chat, "faq": _faq, "knowledge": _sync, "eval": _eval,
                     "link-code": _link_code, "contracts": _contracts,
-                    "handoffs": _handoffs, "moderators": moderators, "audit": audit}
+                    "handoffs": _handoffs, "moderators": moderators, "audit": audit,
+                    "inbox": inbox, "stats": stats}
         return handlers[args.command](app, args)
     except UserError as exc:
         print(f"forumbot: {exc.message}", file=sys.stderr)

@@ -16,6 +16,8 @@ from bot.storage.outbox_store import SqlOutbox
 
 PROMPT = "you> "
 QUIT_WORDS = {"/quit", "/exit", "quit", "exit"}
+RATINGS = {"+": True, "-": False}  # typed right after an answer: helpful, not helpful
+RATE_HINT = "Type + or - right after an answer to tell me whether it helped."
 
 
 def console_identity(user: str | None) -> str:
@@ -31,25 +33,44 @@ def incoming(text: str, user: str) -> Incoming:
 
 @dataclass
 class ConsoleSession:
-    """One member at the console; remembers the last choices so a number can pick one."""
+    """One member at the console.
+
+    Remembers the last choices and the question they answer, so a number can pick one, and
+    the last answer, so `+` or `-` can rate it.
+    """
 
     app: App
     user: str
     choices: list[str] = field(default_factory=list)
+    question: str = ""
+    answered: str | None = None  # the entry of the last reply, if it was an answer
 
     def reply_to(self, line: str) -> str:
-        """Handle one line (a question, a command, or a choice number) and render the reply."""
+        """Handle one line (a question, a command, a choice number or a rating), rendered."""
         stripped = line.strip()
         assistant = self.app.assistant
+        if stripped in RATINGS:
+            entry_id, self.answered = self.answered, None
+            if entry_id is None:
+                return RATE_HINT
+            return self.render(assistant.rate(incoming(stripped, self.user), entry_id,
+                                              RATINGS[stripped]))
         if stripped.isdigit() and self.choices:
             number = int(stripped)
             if 1 <= number <= len(self.choices):
-                reply = assistant.pick(incoming(stripped, self.user), self.choices[number - 1])
+                reply = assistant.pick(incoming(stripped, self.user), self.choices[number - 1],
+                                       question=self.question)
                 self.choices = []
-                return self.render(reply)
+                return self._shown(reply)
             return f"Pick a number from 1 to {len(self.choices)}, or ask another question."
         reply = assistant.handle(incoming(line, self.user))
         self.choices = [c["id"] for c in reply.context.get("choices", [])]
+        self.question = line if self.choices else ""
+        return self._shown(reply)
+
+    def _shown(self, reply: Reply) -> str:
+        """The rendered reply; an answer is remembered for rating."""
+        self.answered = reply.context["entry"]["id"] if reply.template == "answer" else None
         return self.render(reply)
 
     def render(self, reply: Reply) -> str:
@@ -100,7 +121,8 @@ def chat(app: App, user: str, history: Path | None, read: Callable[[str], str] =
     save = _enable_line_editing(history) if history is not None else (lambda: None)
     session = ConsoleSession(app, user)
     write(f"forumbot: ask about milestones, escrow, payments, refunds, disputes or your profile. "
-          f"Type /help for commands, /quit to leave. (You are {user}.)")
+          f"Type /help for commands, /quit to leave; + or - after an answer tells me whether "
+          f"it helped. (You are {user}.)")
     show_notifications(session, write)
     try:
         for line in lines(read):

@@ -12,6 +12,7 @@ from bot.assistant import Assistant
 from bot.faq import FaqEntry
 from bot.faq_desk import FaqDesk
 from bot.faq_editing import FaqEditor
+from bot.inbox_desk import InboxDesk
 from bot.knowledge_pack import KnowledgePack, index_entry, load_pack
 from bot.live_faq import LiveFaq, Snapshot
 from bot.matching import Matcher, index_entries
@@ -27,6 +28,7 @@ from bot.storage.faq_store import SqlFaqStore
 from bot.storage.handoff_store import SqlHandoffStore
 from bot.storage.link_store import SqlLinkStore
 from bot.storage.moderator_store import SqlModerators
+from bot.storage.question_store import SqlQuestionLog
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class App:
     moderators: SqlModerators
     editor: FaqEditor
     audit: SqlAuditLog
+    questions: SqlQuestionLog
 
 
 def build_matcher(entries: Sequence[FaqEntry], pack: KnowledgePack) -> Matcher:
@@ -73,16 +76,20 @@ def build_app(settings: Settings) -> App:
     moderators = SqlModerators(engine)
     editor = FaqEditor(SqlFaqVersions(engine), moderators, renderer, clock=utc_now,
                        on_change=live.refresh)
+    questions = SqlQuestionLog(engine, clock=utc_now)
     assistant = Assistant(
         handoffs=handoffs,
         faq=live,
         thresholds=settings.thresholds,
         personal=PersonalDesk(links, contracts, clock=utc_now),
         moderation=FaqDesk(editor),
+        questions=questions,
+        inbox=InboxDesk(questions, editor, live, settings.thresholds, clock=utc_now),
     )
     return App(settings=settings, engine=engine, pack=pack, faq=faq, handoffs=handoffs,
                links=links, contracts=contracts, assistant=assistant, renderer=renderer,
-               moderators=moderators, editor=editor, audit=SqlAuditLog(engine))
+               moderators=moderators, editor=editor, audit=SqlAuditLog(engine),
+               questions=questions)
 
 
 def utc_now() -> datetime:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bot import commands
@@ -14,10 +14,13 @@ from bot.faq_commands import MODERATOR_HELP
 from bot.faq_desk import FaqDesk
 from bot.faq_validation import answer_reply
 from bot.handoff import OFFER_LIFETIME, HandoffStore
+from bot.inbox_commands import INBOX_HELP
+from bot.inbox_desk import InboxDesk
 from bot.live_faq import LiveFaq
 from bot.messages import Incoming, Reply
 from bot.personal import PERSONAL_TOPICS, PersonalDesk
 from bot.policy import Decision, Outcome, Thresholds, decide
+from bot.question_log import QuestionLog, asked, candidate_text
 from bot.text import MATCH_CHAR_LIMIT, clean
 
 log = logging.getLogger(__name__)
@@ -36,6 +39,8 @@ class Assistant:
     thresholds: Thresholds
     personal: PersonalDesk
     moderation: FaqDesk
+    questions: QuestionLog
+    inbox: InboxDesk
 
     @property
     def entries(self) -> Mapping[str, FaqEntry]:
@@ -57,14 +62,42 @@ class Assistant:
             log.exception("failed to handle a message from %s", message.user)
             return Reply("oops")
 
-    def pick(self, message: Incoming, entry_id: str) -> Reply:
-        """The answer for a "did you mean" choice the member picked."""
+    def pick(self, message: Incoming, entry_id: str, question: str = "") -> Reply:
+        """The answer for a "did you mean" choice the member picked after asking `question`.
+
+        The question and the pick become a candidate phrasing for the moderators' inbox.
+        """
         entry = self.entries.get(entry_id)
         if entry is None:
             return Reply("error", {"message": f"There is no answer with the id {entry_id[:64]!r}."})
         if entry.id in PERSONAL_TOPICS:
             return self.personal.answer(message, entry, "")
+        if question.strip():
+            self._logged(lambda: self._record_pick(clean(question[:MAX_MESSAGE]), entry.id))
         return self._answer(entry)
+
+    def _record_pick(self, question: str, entry_id: str) -> None:
+        text = candidate_text(question, self.decide(question))
+        if text is not None:
+            self.questions.record_pick(text, entry_id)
+
+    def rate(self, message: Incoming, entry_id: str, helpful: bool) -> Reply:
+        """Record a member's helpful / not helpful rating of an answer, and thank them."""
+        if entry_id not in self.entries:
+            return Reply("error", {"message": f"There is no answer with the id {entry_id[:64]!r}."})
+        if not self._logged(lambda: self.questions.record_rating(entry_id, helpful,
+                                                                 message.platform)):
+            return Reply("oops")
+        return Reply("rated", {"helpful": helpful})
+
+    def _logged(self, record: Callable[[], None]) -> bool:
+        """Run one logging write; a failure is logged, never the member's problem."""
+        try:
+            record()
+        except Exception:
+            log.exception("could not write to the question log")
+            return False
+        return True
 
     def _handle(self, message: Incoming) -> Reply:
         text = clean(message.text[:MAX_MESSAGE])
@@ -76,6 +109,14 @@ class Assistant:
         snapshot = self.faq.current()  # one snapshot per message, however the FAQ changes
         entries = snapshot.entries
         decision = decide(snapshot.matcher.rank(text), self.thresholds)
+        # Confident, and unsure only which personal topic: the member's data answers both.
+        personal_pair = (decision.outcome is Outcome.SUGGEST
+                         and decision.score >= self.thresholds.answer
+                         and set(decision.suggestions[:2]) == PERSONAL_TOPICS)
+        logged = (Decision(Outcome.ANSWER, decision.suggestions[0], decision.score)
+                  if personal_pair else decision)
+        self._logged(lambda: self.questions.record_question(
+            asked(message.platform, message.private, text, logged)))
         if decision.outcome is Outcome.ANSWER and decision.entry_id is not None:
             entry = entries[decision.entry_id]
             if entry.id == HUMAN_ENTRY:
@@ -83,9 +124,7 @@ class Assistant:
             if entry.id in PERSONAL_TOPICS:
                 return self.personal.answer(message, entry, text)
             return self._answer(entry)
-        if (decision.outcome is Outcome.SUGGEST and decision.score >= self.thresholds.answer
-                and set(decision.suggestions[:2]) == PERSONAL_TOPICS):
-            # Confident, and unsure only which personal topic: the member's data answers both.
+        if personal_pair:
             return self.personal.answer(message, entries[decision.suggestions[0]], text)
         if decision.outcome is Outcome.SUGGEST:
             choices = [entries[i] for i in decision.suggestions if i in entries]
@@ -105,7 +144,7 @@ class Assistant:
         if command.name == "help":
             entry = self.entries.get(HELP_ENTRY)
             listed = commands.COMMANDS + (
-                MODERATOR_HELP if self.moderation.is_moderator(message) else ())
+                MODERATOR_HELP + INBOX_HELP if self.moderation.is_moderator(message) else ())
             return Reply("help", {
                 "answer": entry.answer if entry else "",
                 "commands": [{"usage": c.usage, "summary": c.summary} for c in listed],
@@ -124,6 +163,8 @@ class Assistant:
             return self._answer(entry)
         if command.name == "faq moderation":
             return self.moderation.chat(message)
+        if command.name == "inbox":
+            return self.inbox.chat(message)
         return self._personal_command(command, message)
 
     def _personal_command(self, command: Command, message: Incoming) -> Reply:

@@ -42,12 +42,15 @@ COMMANDS: tuple[CommandHelp, ...] = (
 
 _WORDS = {"help": "help", "commands": "help", "moderator": "moderator", "faq": "faq",
           "link": "link", "unlink": "unlink", "whoami": "whoami", "contracts": "contracts",
-          "contract": "contract", "notifications": "notifications", "forget": "forget"}
+          "contract": "contract", "notifications": "notifications", "forget": "forget",
+          "inbox": "inbox"}
 # Commands that are the whole message; with more words they are questions ("unlink how?").
 _BARE = {"unlink", "whoami", "contracts"}
 # `faq` subcommands for moderators; `bot.faq_commands` parses the rest of the message.
 FAQ_MODERATOR_WORDS = frozenset({"add", "edit", "alias", "unalias", "remove", "restore",
                                  "search", "history", "diff", "revert"})
+# `inbox` subcommands for moderators; `bot.inbox_commands` parses the rest of the message.
+INBOX_WORDS = frozenset({"list", "attach", "create", "dismiss", "accept", "reject"})
 
 
 def parse(text: str) -> Command | None:
@@ -89,6 +92,11 @@ def parse(text: str) -> Command | None:
         return None
     if name == "forget":
         return Command("forget me") if rest.lower().strip(" .!") == "me" else None
+    if name == "inbox":
+        sub = rest.split(maxsplit=1)[0].lower() if rest else ""
+        if slash or not rest or sub in INBOX_WORDS or sub.startswith("--"):
+            return Command("inbox", rest)
+        return None  # "inbox full, what now?" is a question
     if name == "faq":
         sub, _, arg = rest.partition(" ")
         if sub.lower() in {"list", "show"}:

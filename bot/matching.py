@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.policy import Scored
-from bot.text import BREAK, STOPWORDS, expand, stem, token_stream, units, words
+from bot.text import BREAK, STOPWORDS, expand, sentences, stem, token_stream, units, words
 from bot.vocabulary import Vocabulary, spans
 
 STOP_STEMS = frozenset(stem(w) for w in STOPWORDS)
@@ -60,7 +60,8 @@ class MatchWeights:
 @dataclass(frozen=True)
 class _Postings:
     """A sparse token-by-document matrix holding a few signals, by token: the documents that
-    hold each token and their values (views into one array per field)."""
+    hold each token and their values, as views kept ready so that scoring a message gathers
+    its tokens' postings with one look-up each."""
 
     docs: list[np.ndarray]  # per token, its documents: phrasing rows or entries
     values: list[np.ndarray]  # per token, a row per signal and a column per document
@@ -75,8 +76,8 @@ class _Postings:
         order = np.argsort(tokens, kind="stable")
         docs, values = docs[order], values[:, order]
         ends = np.cumsum(np.bincount(tokens, minlength=n_tokens)).tolist()
-        spans_ = list(pairwise([0, *ends]))
-        return cls([docs[a:b] for a, b in spans_], [values[:, a:b] for a, b in spans_], n_docs)
+        bounds = list(pairwise([0, *ends]))
+        return cls([docs[a:b] for a, b in bounds], [values[:, a:b] for a, b in bounds], n_docs)
 
     def sums(
         self, tokens: list[int], units: list[int], n_units: int, factors: np.ndarray
@@ -84,11 +85,11 @@ class _Postings:
         """Per signal, unit and document, the sum of factor * value over (token, unit) pairs;
         `factors` has a row per signal and a column per pair. Shape (signals, units,
         documents), from one pass over the postings whatever the number of units."""
-        counts = [len(self.docs[t]) for t in tokens]
-        cells = np.repeat([u * self.n_docs for u in units], counts)
+        counts = np.array([len(self.docs[t]) for t in tokens])
+        cells = np.array([u * self.n_docs for u in units]).repeat(counts)
         cells += np.concatenate([self.docs[t] for t in tokens])
         weighted = np.concatenate([self.values[t] for t in tokens], axis=1)
-        weighted *= np.repeat(factors, counts, axis=1)
+        weighted *= factors.repeat(counts, axis=1)
         summed = np.array([np.bincount(cells, w, n_units * self.n_docs) for w in weighted])
         return summed.reshape(-1, n_units, self.n_docs)
 
@@ -202,7 +203,7 @@ class Matcher:
 
     def _set_rows(self, token_sets: list[str], texts_per_entry: list[int]) -> np.ndarray:
         """Make the phrasing rows: each of an entry's texts (phrasings, then tags) with
-        content, or one empty row for an entry without any. The row of each text kept."""
+        content, or one empty row for an entry without any. Returns each kept text's row."""
         counts = np.array(texts_per_entry, dtype=np.int64)
         firsts = np.cumsum(counts) - counts  # each entry's first text
         has_content = np.array([bool(t) for t in token_sets], dtype=bool)
@@ -382,22 +383,23 @@ class Matcher:
         analyzed = self._analyze(text) if self._ids else []
         if not analyzed:
             return []
-        discounts = np.array([discount for _, _, discount in analyzed])
+        discounts = [discount for _, _, discount in analyzed]
         lexical, row_sums = self._lexical([weighted for weighted, _, _ in analyzed])
-        lexical *= discounts[:, None]
+        lexical *= np.array(discounts)[:, None]
         candidates = self._candidates(lexical.max(axis=0))
-        rescored = np.array(self._rescored(lexical))[:, None]
+        rescored = self._rescored(lexical)
         rows = self._rows(candidates)
         # A unit's row sum is positive where it shares a stem with the row (or a related one).
-        may_share = row_sums[rescored, rows] > 0
-        fuzzy = self._fuzzy(candidates, rows, [analyzed[u][1] for u in rescored[:, 0]], may_share)
+        may_share = row_sums[np.array(rescored)[:, None], rows] > 0
+        fuzzy = self._fuzzy(candidates, rows, [analyzed[u][1] for u in rescored], may_share)
         f = self._w.fuzzy
-        blended = (1.0 - f) * lexical[rescored, candidates] + f * (fuzzy * discounts[rescored])
-        final = np.minimum(blended.max(axis=0), 1.0)
-        scored = [
-            Scored(self._ids[e], float(score), self._in_scope[e])
-            for e, score in zip(candidates, final, strict=True)
-        ]
+        scored: list[Scored] = []
+        for column, entry in enumerate(candidates):
+            final = 0.0
+            for row, unit in enumerate(rescored):
+                fz = float(fuzzy[row, column]) * discounts[unit]
+                final = max(final, (1.0 - f) * float(lexical[unit, entry]) + f * fz)
+            scored.append(Scored(self._ids[entry], min(final, 1.0), self._in_scope[entry]))
         scored.sort(key=lambda s: (-s.score, s.entry_id))
         return scored[:limit]
 
@@ -405,8 +407,12 @@ class Matcher:
         """The units of `text` that have content: their weighted stems, token set, and
         discount, as a single sentence of a longer post counts a little less."""
         analyzed: list[tuple[dict[str, float], str, float]] = []
-        for i, unit in enumerate(units(text)):
-            content = self._content(list(map(self._token, words(unit))))
+        whole, pieces = sentences(text)
+        # Each sentence is read once; the whole message is its sentences end to end.
+        stems = {piece: list(map(self._token, words(piece))) for piece in pieces}
+        stems[whole] = list(chain.from_iterable(stems[piece] for piece in pieces))
+        for i, unit in enumerate(units(whole, pieces)):
+            content = self._content(stems[unit])
             if content:
                 discount = 1.0 if i == 0 else self._w.sentence
                 analyzed.append((self._vocab.weigh(content), _token_set(content), discount))

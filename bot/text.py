@@ -16,7 +16,7 @@ MATCH_CHAR_LIMIT = 2000
 # adds latency and little signal.
 MAX_UNITS = 6
 
-_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_TOKEN = re.compile(r"[a-z0-9]++(?:'[a-z]++)?")  # possessive: no backtracking, same tokens
 BREAK = "\x00"  # ends each text in a `token_stream`; no token holds it
 _TOKEN_OR_BREAK = re.compile(f"{_TOKEN.pattern}|{BREAK}")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+|\s+-\s+|(?<=[;:])\s+")
@@ -77,13 +77,20 @@ def _printable(text: str) -> str:
     )
 
 
-def units(text: str) -> list[str]:
-    """The pieces of a message that are scored: the whole, then each sentence.
+def sentences(text: str) -> tuple[str, list[str]]:
+    """The part of a message that is matched (cleaned, cut at `MATCH_CHAR_LIMIT`) and its
+    sentences, in order. Sentences split at white space and dashes, so the text's words are
+    its sentences' words, end to end."""
+    text = clean(text)[:MATCH_CHAR_LIMIT]
+    return text, [p.strip() for p in _SENTENCE_END.split(text) if p and p.strip()]
+
+
+def units(text: str, pieces: list[str]) -> list[str]:
+    """The pieces of a message that are scored: the whole `text`, then its sentences
+    `pieces` (both from `sentences`), up to `MAX_UNITS`.
 
     Members bury the question in a story; scoring each sentence lets the question win.
     """
-    text = clean(text)[:MATCH_CHAR_LIMIT]
-    pieces = [p.strip() for p in _SENTENCE_END.split(text) if p and p.strip()]
     # Questions first: when a post is long, its question sentences are the ones to keep.
     questions = [p for p in pieces if p.endswith("?")]
     others = [p for p in pieces if not p.endswith("?")]

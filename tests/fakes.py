@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -16,6 +17,8 @@ from bot.faq_desk import FaqDesk
 from bot.faq_editing import FaqEditor
 from bot.faq_history import Change, FaqVersion
 from bot.handoff import Handoff
+from bot.inbox import Candidate, OpenQuestion
+from bot.inbox_desk import InboxDesk
 from bot.knowledge_pack import KnowledgePack
 from bot.linking import (
     CODE_LIFETIME,
@@ -31,6 +34,7 @@ from bot.live_faq import LiveFaq, Snapshot
 from bot.moderators import Moderator
 from bot.personal import PersonalDesk
 from bot.policy import Thresholds
+from bot.question_log import AskedQuestion
 from bot.rendering import Renderer
 from bot.resources import templates_dir
 
@@ -209,6 +213,63 @@ class FakeModerators:
         return [self.members[k] for k in sorted(self.members)]
 
 
+@dataclass
+class FakeQuestionLog:
+    """Implements `bot.question_log.QuestionLog` and `bot.inbox.Inbox` in lists.
+
+    Question ids are positions in `asked` from 1; picks are `[text, entry id, status]`.
+    """
+
+    asked: list[AskedQuestion] = field(default_factory=list)
+    inbox_status: dict[int, str] = field(default_factory=dict)
+    picks: list[list[str]] = field(default_factory=list)
+    ratings: list[tuple[str, bool, str]] = field(default_factory=list)
+    audit: list[AuditRecord] = field(default_factory=list)
+
+    def record_question(self, question: AskedQuestion) -> None:
+        self.asked.append(question)
+        if question.text:
+            self.inbox_status[len(self.asked)] = "open"
+
+    def record_pick(self, text: str, entry_id: str) -> None:
+        self.picks.append([text, entry_id, "open"])
+
+    def record_rating(self, entry_id: str, helpful: bool, platform: str) -> None:
+        self.ratings.append((entry_id, helpful, platform))
+
+    def open_questions(self, limit: int) -> list[OpenQuestion]:
+        ids = [i for i, status in self.inbox_status.items() if status == "open"][-limit:]
+        return [OpenQuestion(i, NOW, self.asked[i - 1].text or "", self.asked[i - 1].suggestions)
+                for i in reversed(ids)]
+
+    def close_questions(self, ids: Sequence[int], status: str, action: AuditRecord) -> int:
+        closed = [i for i in ids if self.inbox_status.get(i) == "open"]
+        self.inbox_status.update(dict.fromkeys(closed, status))
+        self.audit.append(action)
+        return len(closed)
+
+    def open_candidates(self) -> list[Candidate]:
+        open_picks = [(i, p[0], p[1]) for i, p in enumerate(self.picks, 1) if p[2] == "open"]
+        counts = Counter((text, entry_id) for _, text, entry_id in open_picks)
+        first = {}
+        for i, text, entry_id in reversed(open_picks):
+            first[text, entry_id] = i
+        return sorted((Candidate(first[k], k[0], k[1], n, NOW) for k, n in counts.items()),
+                      key=lambda c: (-c.count, c.id))
+
+    def close_candidate(self, candidate: Candidate, status: str, action: AuditRecord) -> int:
+        same = [p for p in self.picks
+                if p[2] == "open" and (p[0], p[1]) == (candidate.text, candidate.entry_id)]
+        for p in same:
+            p[2] = status
+        if status == "accepted":
+            for i, question in enumerate(self.asked, 1):
+                if self.inbox_status.get(i) == "open" and question.text == candidate.text:
+                    self.inbox_status[i] = "attached"
+        self.audit.append(action)
+        return len(same)
+
+
 def fake_editor(entries: Sequence[FaqEntry], moderators: Sequence[str] = ()) -> FaqEditor:
     """An FAQ editor on in-memory versions seeded with `entries`, at a fixed time."""
     roster = FakeModerators()
@@ -229,10 +290,16 @@ def fake_assistant(pack: KnowledgePack, thresholds: Thresholds | None = None,
     store = FakeFaqStore()
     store.sync(pack.entries)
     entries = store.all_entries()
+    editor = fake_editor(entries)
+    questions = FakeQuestionLog()
+    live = LiveFaq.fixed(Snapshot({e.id: e for e in entries}, build_matcher(entries, pack)))
+    thresholds = thresholds or Thresholds()
     return Assistant(
         handoffs=FakeHandoffStore(),
-        faq=LiveFaq.fixed(Snapshot({e.id: e for e in entries}, build_matcher(entries, pack))),
-        thresholds=thresholds or Thresholds(),
+        faq=live,
+        thresholds=thresholds,
         personal=desk or fake_desk(),
-        moderation=FaqDesk(fake_editor(entries)),
+        moderation=FaqDesk(editor),
+        questions=questions,
+        inbox=InboxDesk(questions, editor, live, thresholds, clock=lambda: NOW),
     )

@@ -9,7 +9,7 @@ import pytest
 from rapidfuzz import fuzz, process
 
 from bot.matching import IndexEntry, Matcher, index_entries
-from bot.text import BREAK, token_stream, tokens
+from bot.text import BREAK, sentences, token_stream, tokens, words
 from bot.vocabulary import Vocabulary, vocabulary_from_mapping
 
 ENTRIES = index_entries([
@@ -153,3 +153,13 @@ def test_texts_sharing_no_token_have_plain_similarity_as_token_set_similarity() 
     plain = process.cpdist(left, right, scorer=fuzz.ratio, dtype=np.float32)
     token_set = process.cpdist(left, right, scorer=fuzz.token_set_ratio, dtype=np.float32)
     assert plain.tolist() == token_set.tolist()
+
+
+def test_a_messages_words_are_its_sentences_words_end_to_end() -> None:
+    # The matcher reads each sentence once, and the whole message from its sentences.
+    rng = random.Random(4)
+    pieces = ["Hello.", " ", "\n", " - ", "; ", "?", "can't", "it's", "x-y", "a -b", "42", "é", "q"]
+    for _ in range(2000):
+        message = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        whole, parts = sentences(message)
+        assert words(whole) == [w for part in parts for w in words(part)]

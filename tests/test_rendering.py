@@ -75,6 +75,18 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                                    "submitted_at": None, "approved_at": None,
                                    "available_at": None},
                      "invoice": None},
+    "inbox": {"total_groups": 3, "total_questions": 9, "total_candidates": 2, "groups": [
+        {"key": 12, "text": "how do I withdraw to {{ paypal }}?", "count": 6,
+         "last_at": "2026-11-25T10:00:00+00:00", "others": ["withdraw to paypal <!here>"],
+         "more": 2, "suggested": ["payment-pending"]},
+        {"key": 40, "text": "tell me a joke", "count": 1, "last_at": "2026-11-24T10:00:00+00:00",
+         "others": [], "more": 0, "suggested": []}],
+        "candidates": [{"id": 3, "text": "where is my money @everyone",
+                        "entry_id": "payment-pending", "count": 2}]},
+    "inbox_done": {"action": "attach", "number": 12, "entry_id": "payment-pending",
+                   "version": 5, "added": 3, "skipped": 1, "max_new": 12, "closed": 6,
+                   "unanswered": ["pay in {% bitcoin %}"]},
+    "rated": {"helpful": False},
 }
 
 

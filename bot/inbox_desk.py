@@ -1,0 +1,190 @@
+"""The moderators' inbox desk: list grouped questions and picks, and act on them, as data.
+
+Attaching a group or accepting a pick changes the FAQ through the editing service, so the
+change is versioned, audited and checked like any other, and is answered at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.audit import AuditRecord
+from bot.errors import InvalidEntry, NotFound
+from bot.faq import FaqEntry
+from bot.faq_editing import FaqEditor
+from bot.faq_validation import phrasing_key
+from bot.inbox import (
+    INBOX_WINDOW,
+    SHOWN_PER_GROUP,
+    Candidate,
+    Inbox,
+    QuestionGroup,
+    find_group,
+    group_questions,
+)
+from bot.inbox_commands import InboxRequest, parse_chat
+from bot.knowledge_pack import MAX_PHRASE
+from bot.live_faq import LiveFaq
+from bot.messages import Incoming, Reply
+from bot.policy import Outcome, Thresholds, decide
+
+# A group adds at most this many of its wordings (the most asked) as phrasings.
+MAX_NEW_PHRASINGS = 12
+PREVIEW = 160  # characters of a question a listing shows
+CANDIDATES_SHOWN = 10
+
+
+def _preview(text: str) -> str:
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= PREVIEW else one_line[:PREVIEW - 1] + "…"
+
+
+def _listed_group(group: QuestionGroup) -> dict[str, object]:
+    others = group.phrasings[1:]
+    return {"key": group.key, "text": _preview(group.text), "count": group.count,
+            "last_at": group.last_at.isoformat(),
+            "others": [_preview(p) for p in others[:SHOWN_PER_GROUP]],
+            "more": max(0, len(others) - SHOWN_PER_GROUP),
+            "suggested": list(group.suggested[:SHOWN_PER_GROUP])}
+
+
+def _listed_candidate(candidate: Candidate) -> dict[str, object]:
+    return {"id": candidate.id, "text": _preview(candidate.text),
+            "entry_id": candidate.entry_id, "count": candidate.count}
+
+
+@dataclass
+class InboxDesk:
+    """Carries out the moderators' inbox commands from chat and from the command line.
+
+    After a change it asks the live FAQ again, and reports the wordings still not answered
+    with the entry (an out-of-scope subject of the pack, or another entry, may rank first).
+    """
+
+    inbox: Inbox
+    editor: FaqEditor
+    faq: LiveFaq
+    thresholds: Thresholds
+    clock: Callable[[], datetime]
+
+    def chat(self, message: Incoming) -> Reply:
+        """An `inbox ...` command typed in chat; non-moderators are refused before parsing."""
+        self.editor.require_moderator(message.user, message.moderator)
+        return self.handle(parse_chat(message.text), message.user, granted=message.moderator)
+
+    def handle(self, request: InboxRequest, actor: str, *, granted: bool) -> Reply:
+        """Carry out one request as `actor`; refused unless the actor is a moderator."""
+        self.editor.require_moderator(actor, granted)
+        if request.command == "list":
+            return self._listing(request.limit)
+        if request.command in ("accept", "reject"):
+            return self._pick(request, actor, granted)
+        group = self._group(request.number)
+        done: dict[str, object] = {"action": request.command, "number": group.key,
+                                   "entry_id": request.entry_id, "version": None,
+                                   "added": 0, "skipped": 0, "max_new": MAX_NEW_PHRASINGS,
+                                   "unanswered": []}
+        if request.command == "attach":
+            done |= self._attach(group, request, actor, granted)
+            status = "attached"
+        elif request.command == "create":
+            done |= self._create(group, request, actor, granted)
+            status = "attached"
+        else:
+            status = "dismissed"
+        closed = self.inbox.close_questions(group.question_ids, status, self._audit(
+            actor, f"inbox {request.command}", f"group #{group.key}",
+            f"{group.count} question{'s' if group.count != 1 else ''} {status}" +
+            (f" to `{request.entry_id}`" if request.entry_id else "")))
+        return Reply("inbox_done", done | {"closed": closed})
+
+    def _listing(self, limit: int) -> Reply:
+        """The most asked groups (at most `limit`) and the open picks."""
+        groups = group_questions(self.inbox.open_questions(INBOX_WINDOW))
+        candidates = self.inbox.open_candidates()
+        return Reply("inbox", {
+            "groups": [_listed_group(g) for g in groups[:limit]],
+            "total_groups": len(groups), "total_questions": sum(g.count for g in groups),
+            "candidates": [_listed_candidate(c) for c in candidates[:CANDIDATES_SHOWN]],
+            "total_candidates": len(candidates),
+        })
+
+    def _group(self, number: int) -> QuestionGroup:
+        group = find_group(group_questions(self.inbox.open_questions(INBOX_WINDOW)), number)
+        if group is None:
+            raise NotFound(f"No open group holds question #{number}: `inbox` lists them "
+                           "(another moderator may have handled it).")
+        return group
+
+    def _attach(self, group: QuestionGroup, request: InboxRequest, actor: str,
+                granted: bool) -> dict[str, object]:
+        phrases, skipped = _phrasings(group)
+        reason = request.reason or f"inbox group #{group.key}: asked {group.count} times"
+        version, added = self._add_phrasings(actor, request.entry_id, phrases, reason, granted)
+        return {"version": version, "added": added, "skipped": skipped,
+                "unanswered": self._unanswered(request.entry_id, phrases)}
+
+    def _create(self, group: QuestionGroup, request: InboxRequest, actor: str,
+                granted: bool) -> dict[str, object]:
+        phrases, skipped = _phrasings(group)
+        if request.title is None or request.answer is None:
+            raise InvalidEntry("`inbox create` needs --title and --answer.")
+        entry = FaqEntry(request.entry_id, request.title, request.kind, request.answer,
+                         tuple(phrases), request.tags)
+        reason = request.reason or f"from inbox group #{group.key}: asked {group.count} times"
+        version = self.editor.add(actor, entry, reason, granted=granted)
+        return {"version": version, "added": len(phrases), "skipped": skipped,
+                "unanswered": self._unanswered(entry.id, phrases)}
+
+    def _pick(self, request: InboxRequest, actor: str, granted: bool) -> Reply:
+        candidate = next((c for c in self.inbox.open_candidates() if c.id == request.number),
+                         None)
+        if candidate is None:
+            raise NotFound(f"There is no open pick #{request.number}: `inbox` lists them.")
+        done: dict[str, object] = {"action": request.command, "number": candidate.id,
+                                   "entry_id": candidate.entry_id, "version": None,
+                                   "added": 0, "skipped": 0, "max_new": MAX_NEW_PHRASINGS,
+                                   "unanswered": [], "text": _preview(candidate.text)}
+        if request.command == "accept":
+            reason = request.reason or "accepted a \"did you mean\" pick from the inbox"
+            version, added = self._add_phrasings(actor, candidate.entry_id, [candidate.text],
+                                                 reason, granted)
+            done |= {"version": version, "added": added,
+                     "unanswered": self._unanswered(candidate.entry_id, [candidate.text])}
+        status = "accepted" if request.command == "accept" else "rejected"
+        closed = self.inbox.close_candidate(candidate, status, self._audit(
+            actor, f"inbox {request.command}", f"pick #{candidate.id}",
+            f"{_preview(candidate.text)!r} for `{candidate.entry_id}` {status}"))
+        return Reply("inbox_done", done | {"closed": closed})
+
+    def _add_phrasings(self, actor: str, entry_id: str, phrases: Sequence[str], reason: str,
+                       granted: bool) -> tuple[int | None, int]:
+        """The new version and how many phrasings it added; (None, 0) if it had them all."""
+        current = self.editor.current(entry_id)
+        if current.removed:
+            raise InvalidEntry(f"`{entry_id}` is removed; `faq restore {entry_id}` first.")
+        entry = current.entry
+        known = {phrasing_key(p) for p in (entry.title, *entry.alternates)}
+        new = [p for p in phrases if phrasing_key(p) not in known]
+        if not new:
+            return None, 0
+        return self.editor.add_phrasings(actor, entry_id, new, reason, granted=granted), len(new)
+
+    def _unanswered(self, entry_id: str, phrases: Sequence[str]) -> list[str]:
+        """The phrases the live FAQ still does not answer with `entry_id`."""
+        snapshot = self.faq.current()
+        decisions = {p: decide(snapshot.matcher.rank(p), self.thresholds) for p in phrases}
+        return [_preview(p) for p, d in decisions.items()
+                if d.outcome is not Outcome.ANSWER or d.entry_id != entry_id]
+
+    def _audit(self, actor: str, action: str, target: str, detail: str) -> AuditRecord:
+        return AuditRecord(self.clock(), actor, action, target, detail)
+
+
+def _phrasings(group: QuestionGroup) -> tuple[list[str], int]:
+    """The group's wordings to add (the most asked, short enough) and how many are left out."""
+    fitting = [p for p in group.phrasings if len(p) <= MAX_PHRASE]
+    kept = fitting[:MAX_NEW_PHRASINGS]
+    return kept, len(group.phrasings) - len(kept)

@@ -1,0 +1,35 @@
+"""At the console, `+` or `-` right after an answer rates it; the rating is kept for stats."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from adapters.console import RATE_HINT, chat
+from bot.app import App
+from bot.stats import OutcomeTotals
+
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def test_plus_and_minus_right_after_an_answer_rate_it_and_thank_the_member(app: App) -> None:
+    script = iter([
+        "+",                                   # nothing to rate yet
+        "who sets the milestones?", "+",
+        "+",                                   # that answer is rated already
+        "what is escrow?", "-",
+        "client ended the contract, what about the milestones", "1", "-",
+        "/quit",
+    ])
+    out: list[str] = []
+    chat(app, "console:ana", None, read=lambda _prompt: next(script), write=out.append)
+
+    assert "+ or - after an answer" in out[0]
+    replies = [line for line in out[1:] if line]
+    assert replies[0] == RATE_HINT and replies[3] == RATE_HINT
+    assert replies[2] == "Thanks! Glad that helped."
+    assert replies[5].startswith("Thanks for telling me.")
+    counts, totals = app.questions.activity(LONG_AGO)
+    rated = {c.entry_id: (c.helpful, c.ratings) for c in counts if c.ratings}
+    assert rated == {"milestones-who-sets": (1, 1), "escrow-basics": (0, 1),
+                     "contract-ended-funded": (0, 1)}
+    assert totals == OutcomeTotals(answered=2, suggested=1)  # ratings are not questions
