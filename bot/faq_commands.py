@@ -49,7 +49,7 @@ class FaqRequest:
     query: str = ""
 
 
-class _ChatParser(argparse.ArgumentParser):
+class ChatParser(argparse.ArgumentParser):
     """An argument parser that raises `BadUsage` instead of printing and exiting."""
 
     def error(self, message: str) -> NoReturn:
@@ -110,15 +110,22 @@ def define(sub: argparse._SubParsersAction[Any], *, command_line: bool) -> None:
     revert.add_argument("version", type=int, metavar="VERSION")
 
 
-def request_from_args(args: argparse.Namespace,
-                      read_stdin: Callable[[], str] | None = None) -> FaqRequest:
-    """The request the parsed arguments make; `--answer -` reads `read_stdin` if there is one."""
-    answer = getattr(args, "answer", None)
+def answer_from_args(args: argparse.Namespace,
+                     read_stdin: Callable[[], str] | None) -> str | None:
+    """The `--answer` given, if any; `--answer -` reads `read_stdin` (only the CLI has one)."""
+    answer: str | None = getattr(args, "answer", None)
     if answer == "-":
         if read_stdin is None:
             raise BadUsage("`--answer -` reads the answer from standard input, which only the "
                            "command line has; put the answer in double quotes instead.")
         answer = read_stdin()
+    return answer
+
+
+def request_from_args(args: argparse.Namespace,
+                      read_stdin: Callable[[], str] | None = None) -> FaqRequest:
+    """The request the parsed arguments make; `--answer -` reads `read_stdin` if there is one."""
+    answer = answer_from_args(args, read_stdin)
     alternates, tags = getattr(args, "alternate", None), getattr(args, "tag", None)
     changes = EntryChanges(
         title=getattr(args, "title", None), answer=answer, kind=getattr(args, "kind", None),
@@ -152,7 +159,7 @@ def chat_words(text: str) -> list[str]:
 
 def parse_chat(text: str) -> FaqRequest:
     """A chat message `faq SUBCOMMAND ...` (or `/faq ...`) as a request."""
-    root = _ChatParser(prog="faq", add_help=False, allow_abbrev=False)
+    root = ChatParser(prog="faq", add_help=False, allow_abbrev=False)
     define(root.add_subparsers(dest="faq_command", required=True), command_line=False)
     words = chat_words(text.strip().removeprefix("/"))
     return request_from_args(root.parse_args(words[1:]))

@@ -9,12 +9,10 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NoReturn
 
 from bot.commands import CommandHelp
-from bot.errors import BadUsage
 from bot.faq import KINDS
-from bot.faq_commands import chat_words
+from bot.faq_commands import ChatParser, answer_from_args, chat_words
 
 DEFAULT_LIMIT = 10  # groups a listing shows
 CHANGES = ("attach", "create", "dismiss", "accept", "reject")
@@ -44,14 +42,6 @@ class InboxRequest:
     tags: tuple[str, ...] = ()
     reason: str | None = None
     limit: int = DEFAULT_LIMIT
-
-
-class _ChatParser(argparse.ArgumentParser):
-    """An argument parser that raises `BadUsage` instead of printing and exiting."""
-
-    def error(self, message: str) -> NoReturn:
-        usage = " ".join(self.format_usage().removeprefix("usage: ").split())
-        raise BadUsage(f"{message[:1].upper()}{message[1:]}. Type it as `{usage}`.")
 
 
 def _number(text: str) -> int:
@@ -103,12 +93,7 @@ def define(parser: argparse.ArgumentParser, *, command_line: bool) -> None:
 def request_from_args(args: argparse.Namespace,
                       read_stdin: Callable[[], str] | None = None) -> InboxRequest:
     """The request the parsed arguments make; `--answer -` reads `read_stdin` if there is one."""
-    answer = getattr(args, "answer", None)
-    if answer == "-":
-        if read_stdin is None:
-            raise BadUsage("`--answer -` reads the answer from standard input, which only the "
-                           "command line has; put the answer in double quotes instead.")
-        answer = read_stdin()
+    answer = answer_from_args(args, read_stdin)
     return InboxRequest(
         command=args.inbox_command or "list",
         number=getattr(args, "number", 0),
@@ -124,7 +109,7 @@ def request_from_args(args: argparse.Namespace,
 
 def parse_chat(text: str) -> InboxRequest:
     """A chat message `inbox ...` (or `/inbox ...`) as a request."""
-    root = _ChatParser(prog="inbox", add_help=False, allow_abbrev=False)
+    root = ChatParser(prog="inbox", add_help=False, allow_abbrev=False)
     define(root, command_line=False)
     words = chat_words(text.strip().removeprefix("/"))
     return request_from_args(root.parse_args(words[1:]))
