@@ -16,9 +16,10 @@ from datetime import datetime
 from bot.errors import EditConflict, InvalidEntry, NotFound
 from bot.faq import FaqEntry
 from bot.faq_history import Change, FaqVersion, FaqVersions, diff_versions
-from bot.faq_validation import checked_change, checked_reason, phrasing_key
+from bot.faq_validation import checked_change, checked_reason
 from bot.moderators import Moderators, require_moderator
 from bot.rendering import Renderer
+from bot.text import phrasing_key
 
 
 @dataclass(frozen=True)

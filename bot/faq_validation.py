@@ -16,6 +16,7 @@ from bot.faq import FaqEntry
 from bot.knowledge_pack import entry_from_mapping, entry_to_mapping
 from bot.messages import Reply
 from bot.rendering import FLAVORS, Renderer
+from bot.text import phrasing_key
 
 RENDERED_LIMITS = {"slack": 3000, "discord": 2000}
 MAX_REASON = 300
@@ -60,11 +61,6 @@ def check_renders(entry: FaqEntry, renderer: Renderer) -> None:
                 f"Not saved: the answer of `{entry.id}` is {len(text)} characters as a "
                 f"{flavor} message; the limit is {limit}."
             )
-
-
-def phrasing_key(phrase: str) -> str:
-    """A phrasing as compared for duplicates: case, spacing and end punctuation ignored."""
-    return " ".join(phrase.casefold().split()).strip(" ?!.")
 
 
 def check_phrasings(entry: FaqEntry, before: FaqEntry | None,

@@ -19,8 +19,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.audit import AuditRecord
-from bot.faq_validation import phrasing_key
-from bot.text import clean, stem, stems
+from bot.text import clean, phrasing_key, stem, stems
 
 # Two questions group when the mean of rapidfuzz's token-set and token-sort ratios (0-100) of
 # their reductions reaches this. Token-set alone scores 100 whenever one question's words are

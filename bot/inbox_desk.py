@@ -14,7 +14,6 @@ from bot.audit import AuditRecord
 from bot.errors import InvalidEntry, NotFound
 from bot.faq import FaqEntry
 from bot.faq_editing import FaqEditor
-from bot.faq_validation import phrasing_key
 from bot.inbox import (
     INBOX_WINDOW,
     SHOWN_PER_GROUP,
@@ -29,6 +28,7 @@ from bot.knowledge_pack import MAX_PHRASE
 from bot.live_faq import LiveFaq
 from bot.messages import Incoming, Reply
 from bot.policy import Outcome, Thresholds, decide
+from bot.text import phrasing_key
 
 # A group adds at most this many of its wordings (the most asked) as phrasings.
 MAX_NEW_PHRASINGS = 12

@@ -22,7 +22,17 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.policy import Scored
-from bot.text import BREAK, STOPWORDS, expand, sentences, stem, token_stream, units, words
+from bot.text import (
+    BREAK,
+    STOPWORDS,
+    expand,
+    phrasing_key,
+    sentences,
+    stem,
+    token_stream,
+    units,
+    words,
+)
 from bot.vocabulary import Vocabulary, spans
 
 STOP_STEMS = frozenset(stem(w) for w in STOPWORDS)
@@ -199,6 +209,7 @@ class Matcher:
         self._known = set(self._known_words)
         self._typo_pools: dict[int, list[str]] = {}
         self._index(corpus, row_of_text, len(texts))
+        self._exact = _exact_wordings(entries)
         self._token = lru_cache(maxsize=16384)(self._corrected_stem)
 
     def _set_rows(self, token_sets: list[str], texts_per_entry: list[int]) -> np.ndarray:
@@ -379,8 +390,18 @@ class Matcher:
         return best / 100.0
 
     def rank(self, text: str, limit: int = 5) -> list[Scored]:
-        """The best `limit` entries for `text`, best first, scores in [0, 1]."""
+        """The best `limit` entries for `text`, best first, scores in [0, 1]. A text worded
+        as one of an entry's phrasings ranks that entry first, with score 1 and `exact`."""
         analyzed = self._analyze(text) if self._ids else []
+        exact = self._exact.get(phrasing_key(text))
+        if exact is not None:
+            found = Scored(self._ids[exact], 1.0, self._in_scope[exact], exact=True)
+            others = [s for s in self._ranked(analyzed) if s.entry_id != found.entry_id]
+            return [found, *others][:limit]
+        return self._ranked(analyzed)[:limit]
+
+    def _ranked(self, analyzed: list[tuple[dict[str, float], str, float]]) -> list[Scored]:
+        """The candidate entries for a message's analyzed units, best first."""
         if not analyzed:
             return []
         discounts = [discount for _, _, discount in analyzed]
@@ -401,7 +422,7 @@ class Matcher:
                 final = max(final, (1.0 - f) * float(lexical[unit, entry]) + f * fz)
             scored.append(Scored(self._ids[entry], min(final, 1.0), self._in_scope[entry]))
         scored.sort(key=lambda s: (-s.score, s.entry_id))
-        return scored[:limit]
+        return scored
 
     def _analyze(self, text: str) -> list[tuple[dict[str, float], str, float]]:
         """The units of `text` that have content: their weighted stems, token set, and
@@ -432,6 +453,18 @@ class Matcher:
             return [0]
         strength = lexical.max(axis=1)
         return sorted(range(1, len(lexical)), key=lambda u: -strength[u])[: self._w.fuzzy_units]
+
+
+def _exact_wordings(entries: Sequence[IndexEntry]) -> dict[str, int]:
+    """Each phrasing's key and its entry's index, leaving out keys two entries share."""
+    owners: dict[str, int] = {}
+    shared: set[str] = set()
+    for index, entry in enumerate(entries):
+        for key in {phrasing_key(p) for p in entry.phrasings}:
+            if key in owners:
+                shared.add(key)
+            owners[key] = index
+    return {key: index for key, index in owners.items() if key not in shared}
 
 
 def index_entries(entries: Iterable[IndexEntry]) -> list[IndexEntry]:

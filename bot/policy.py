@@ -33,6 +33,7 @@ class Scored:
     entry_id: str
     score: float
     in_scope: bool = True
+    exact: bool = False  # the message is worded as one of this entry's phrasings
 
 
 @dataclass(frozen=True)
@@ -48,15 +49,18 @@ class Decision:
 def decide(ranking: Sequence[Scored], thresholds: Thresholds) -> Decision:
     """Turn a ranking (best first) into an outcome.
 
-    A known out-of-scope subject ranked first declines outright; otherwise the best
-    in-scope candidate is answered when it is confident and clearly ahead, and the
-    candidates above `suggest` are offered as choices.
+    A known out-of-scope subject ranked first declines outright; a message worded exactly
+    as one of an entry's phrasings (which a moderator wrote or accepted) is answered with it;
+    otherwise the best in-scope candidate is answered when it is confident and clearly
+    ahead, and the candidates above `suggest` are offered as choices.
     """
     if not ranking:
         return Decision(Outcome.DECLINE, None, 0.0)
     top = ranking[0]
     if not top.in_scope:
         return Decision(Outcome.DECLINE, None, top.score)
+    if top.exact:
+        return Decision(Outcome.ANSWER, top.entry_id, top.score)
     in_scope = [c for c in ranking if c.in_scope]
     runner_up = ranking[1].score if len(ranking) > 1 else 0.0
     if top.score >= thresholds.answer and top.score - runner_up >= thresholds.answer_margin:

@@ -119,6 +119,11 @@ def token_stream(texts: Iterable[str]) -> list[str]:
     return _TOKEN_OR_BREAK.findall(_lowered(joined))
 
 
+def phrasing_key(phrase: str) -> str:
+    """A wording as compared for sameness: case, spacing and end punctuation ignored."""
+    return " ".join(phrase.casefold().split()).strip(" ?!.")
+
+
 def _lowered(text: str) -> str:
     """Lowercase, typographic and backtick apostrophes made plain."""
     return text.lower().replace("\u2019", "'").replace("`", "'")

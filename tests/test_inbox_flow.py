@@ -80,6 +80,24 @@ def test_a_new_entry_created_from_a_group_answers_its_questions(app: App) -> Non
         assert say(app, question, MEMBER).context["entry"]["id"] == "dark-mode"
 
 
+def test_questions_on_a_subject_the_pack_leaves_out_are_answered_once_a_moderator_attaches_them(
+    app: App,
+) -> None:
+    with_moderator(app)
+    payoneer = ["how do I withdraw to payoneer", "How do I withdraw to Payoneer?"]
+    assert not app.assistant.faq.current().matcher.rank(payoneer[0])[0].in_scope
+    for question in payoneer:
+        assert say(app, question, MEMBER).template == "decline"
+    number = group_of(app, payoneer[0])
+
+    done = say(app, f"inbox attach {number} payment-stages")
+    assert (done.context["added"], done.context["unanswered"]) == (1, []), shown(app, done)
+    assert "Members asking them get that answer now." in shown(app, done)
+    for question in [*payoneer, "how do i withdraw to payoneer!!"]:
+        assert say(app, question, MEMBER).context["entry"]["id"] == "payment-stages"
+    assert say(app, "how do I withdraw to my bank", MEMBER).template == "decline"
+
+
 def test_a_dismissed_group_leaves_the_inbox_until_members_ask_it_again(app: App) -> None:
     with_moderator(app)
     say(app, "tell me a joke", MEMBER)

@@ -76,9 +76,22 @@ def test_an_empty_pack_ranks_nothing() -> None:
 
 
 def test_a_word_with_a_letter_missing_or_extra_reads_as_the_known_word(matcher: Matcher) -> None:
-    expected = matcher.rank("is escrow safe")
-    assert matcher.rank("is escrw safe") == expected
-    assert matcher.rank("is esscrow safe") == expected
+    expected = matcher.rank("is escrow safe for me")
+    assert matcher.rank("is escrw safe for me") == expected
+    assert matcher.rank("is esscrow safe for me") == expected
+
+
+def test_a_message_worded_as_a_phrasing_ranks_its_entry_first_as_exact(matcher: Matcher) -> None:
+    best, *others = matcher.rank("  Who holds the ESCROW money?! ")
+    assert (best.entry_id, best.score, best.exact) == ("escrow", 1.0, True)
+    assert others and not any(s.exact or s.entry_id == "escrow" for s in others)
+    assert not matcher.rank("who holds the escrow money now")[0].exact
+
+
+def test_a_wording_two_entries_share_is_not_exact_for_either() -> None:
+    shared = [*ENTRIES, IndexEntry("refund-2", ("how do refunds work",))]
+    assert not any(s.exact for s in Matcher(index_entries(shared), VOCABULARY).rank(
+        "how do refunds work"))
 
 
 def test_a_phrasing_without_content_words_changes_nothing() -> None:

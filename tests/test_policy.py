@@ -39,5 +39,15 @@ def test_out_of_scope_subjects_are_never_offered_as_choices() -> None:
     assert decide(ranking, T).suggestions == ("a", "b")
 
 
+def test_an_exact_wording_is_answered_even_with_a_close_runner_up() -> None:
+    d = decide([Scored("a", 1.0, exact=True), Scored("b", 0.98)], T)
+    assert (d.outcome, d.entry_id) == (Outcome.ANSWER, "a")
+
+
+def test_an_exact_wording_of_an_out_of_scope_subject_is_declined() -> None:
+    d = decide([Scored("out-of-scope:fees", 1.0, in_scope=False, exact=True)], T)
+    assert d.outcome is Outcome.DECLINE
+
+
 def test_nothing_to_rank_is_declined() -> None:
     assert decide([], T).outcome is Outcome.DECLINE
