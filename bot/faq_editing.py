@@ -141,6 +141,32 @@ class FaqEditor:
         return self._save(actor, current, old.entry, old.removed, reason, "faq revert",
                           f"reverted to version {version}")
 
+    def import_entries(self, actor: str, entries: Sequence[tuple[FaqEntry, int]], reason: str,
+                       *, granted: bool = False) -> list[int]:
+        """Save whole entries, each based on the version given with it (0: a new entry), as
+        one change: every entry is checked against the FAQ as it will be after the import,
+        and either all are saved, live, or none is. A removed entry comes back."""
+        self.require_moderator(actor, granted)
+        reason = checked_reason(reason)
+        newest = {v.entry.id: v for v in self.versions.all_latest()}
+        live = {i: v.entry for i, v in newest.items() if not v.removed}
+        live.update((entry.id, entry) for entry, _ in entries)
+        changes = []
+        for entry, base in entries:
+            current = newest.get(entry.id)
+            if current is not None and base != current.version:
+                raise EditConflict(entry.id, base, current.version, current.author,
+                                   current.reason)
+            before = current.entry if current is not None and not current.removed else None
+            checked = checked_change(entry, before, live.values(), self.renderer)
+            how = ("added" if current is None else "restored" if current.removed
+                   else "changed")
+            changes.append(Change(checked, False, base, actor, reason, "faq import",
+                                  f"version {base + 1}: {how} by an import; reason: {reason}"))
+        saved = self.versions.write(changes, self.clock()) if changes else []
+        self.on_change()
+        return [v.version for v in saved]
+
     def current(self, entry_id: str) -> FaqVersion:
         """The newest version of an entry, removed or not."""
         return self._newest(entry_id, None)
@@ -197,9 +223,9 @@ class FaqEditor:
             before = current.entry if current is not None and not current.removed else None
             entry = checked_change(entry, before, live, self.renderer)
         base = current.version if current is not None else 0
-        saved = self.versions.write(
-            Change(entry, removed, base, actor, reason, action,
-                   f"version {base + 1}: {what}; reason: {reason}"),
+        saved, = self.versions.write(
+            [Change(entry, removed, base, actor, reason, action,
+                    f"version {base + 1}: {what}; reason: {reason}")],
             self.clock(),
         )
         self.on_change()

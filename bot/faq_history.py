@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -58,10 +59,11 @@ class FaqVersions(Protocol):
         """One version of an entry, or None."""
         ...
 
-    def write(self, change: Change, at: datetime) -> FaqVersion:
-        """Save `change` as version `base + 1` with its audit entry, in one transaction.
+    def write(self, changes: Sequence[Change], at: datetime) -> list[FaqVersion]:
+        """Save each change as version `base + 1` of its entry, with its audit entry, all in
+        one transaction: all are saved or none.
 
-        Raises `EditConflict` naming the newest version when `base` is no longer the newest.
+        Raises `EditConflict` naming the newest version when a `base` is no longer the newest.
         """
         ...
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.errors import NotFound
 from bot.faq import FaqEntry
-from bot.faq_editing import EntryChanges, FaqEditor
+from bot.faq_editing import FaqEditor
 from bot.knowledge_pack import dump_entry
 
 
@@ -46,23 +46,10 @@ def plan_import(editor: FaqEditor, entries: Sequence[FaqEntry]) -> list[PlannedC
 
 def apply_import(editor: FaqEditor, actor: str, reason: str,
                  planned: Sequence[PlannedChange]) -> list[str]:
-    """Apply a plan, each entry as one new version; an entry changed since the plan is refused."""
-    applied = []
-    for change in planned:
-        entry = change.entry
-        if change.action == "add":
-            editor.add(actor, entry, reason, granted=True)
-        else:
-            base = change.base
-            if change.action == "restore":
-                base = editor.restore(actor, entry.id, reason, base=base, granted=True)
-            if editor.current(entry.id).entry != entry:
-                editor.edit(actor, entry.id, EntryChanges(
-                    title=entry.title, answer=entry.answer, kind=entry.kind,
-                    alternates=entry.alternates, tags=entry.tags,
-                ), reason, base=base, granted=True)
-        applied.append(entry.id)
-    return applied
+    """Apply a plan all at once, each entry as one new version: an entry that fails its checks
+    or changed since the plan refuses the whole import."""
+    editor.import_entries(actor, [(c.entry, c.base) for c in planned], reason, granted=True)
+    return [c.entry.id for c in planned]
 
 
 def _diff(old: FaqEntry | None, new: FaqEntry, version: int) -> str:

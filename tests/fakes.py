@@ -178,17 +178,21 @@ class FakeFaqVersions:
     def version(self, entry_id: str, version: int) -> FaqVersion | None:
         return next((v for v in self.history(entry_id) if v.version == version), None)
 
-    def write(self, change: Change, at: datetime) -> FaqVersion:
-        latest = self.latest(change.entry.id)
-        if (latest.version if latest else 0) != change.base:
-            assert latest is not None
-            raise EditConflict(change.entry.id, change.base, latest.version, latest.author,
-                               latest.reason)
-        saved = FaqVersion(change.entry, change.base + 1, change.removed, change.author,
-                           change.reason, at)
-        self.versions.setdefault(change.entry.id, []).append(saved)
-        self.audit.append(AuditRecord(at, change.author, change.action, change.entry.id,
-                                      change.detail))
+    def write(self, changes: Sequence[Change], at: datetime) -> list[FaqVersion]:
+        for change in changes:
+            latest = self.latest(change.entry.id)
+            if (latest.version if latest else 0) != change.base:
+                assert latest is not None
+                raise EditConflict(change.entry.id, change.base, latest.version,
+                                   latest.author, latest.reason)
+        saved = []
+        for change in changes:
+            version = FaqVersion(change.entry, change.base + 1, change.removed, change.author,
+                                 change.reason, at)
+            self.versions.setdefault(change.entry.id, []).append(version)
+            self.audit.append(AuditRecord(at, change.author, change.action, change.entry.id,
+                                          change.detail))
+            saved.append(version)
         return saved
 
 

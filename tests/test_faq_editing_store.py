@@ -109,7 +109,7 @@ def test_two_writes_racing_on_one_version_save_exactly_one(app: App) -> None:
                         1, author, "race", "faq edit", "changed title")
         start.wait()
         try:
-            store.write(change, utc_now())
+            store.write([change], utc_now())
             outcomes[author] = "saved"
         except EditConflict as exc:
             outcomes[author] = f"refused: {exc.author} won"

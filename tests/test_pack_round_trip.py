@@ -70,3 +70,48 @@ def test_faq_import_dry_run_shows_the_diff_and_changes_nothing_then_applies_as_v
     assert "mod-ana" in history and "imported from a pack folder" in history
     assert run(["faq", "import", str(pack), "--dry-run"], env) == 0
     assert "0 to add, 0 to change" in capsys.readouterr().out
+
+
+def edit_file(pack: Path, entry_id: str, old: str, new: str) -> None:
+    path = pack / "entries" / f"{entry_id}.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_an_import_with_one_bad_entry_changes_nothing_at_all(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    env = {"FORUMBOT_DATA_DIR": str(tmp_path / "d")}
+    pack = tmp_path / "pack"
+    assert run(["faq", "export", "--format", "yaml", "--out", str(pack)], env) == 0
+    edit_file(pack, "refund-request", "title: ", "title: Updated ")
+    edit_file(pack, "submit-work", "alternates:\n", "alternates:\n- what is escrow?\n")
+    capsys.readouterr()
+
+    assert run(["faq", "import", str(pack), "--as", "mod-ana"], env) == 2
+    assert "'what is escrow?' already belongs to `escrow-basics`" in capsys.readouterr().err
+    assert run(["faq", "history", "refund-request"], env) == 0
+    assert "mod-ana" not in capsys.readouterr().out
+    assert run(["audit"], env) == 0
+    assert "faq import" not in capsys.readouterr().out
+
+
+def test_an_import_may_move_a_phrasing_from_one_entry_to_another(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    env = {"FORUMBOT_DATA_DIR": str(tmp_path / "d")}
+    pack = tmp_path / "pack"
+    assert run(["faq", "export", "--format", "yaml", "--out", str(pack)], env) == 0
+    edit_file(pack, "escrow-basics", "- what is escrow?\n", "")
+    edit_file(pack, "submit-work", "alternates:\n", "alternates:\n- what is escrow?\n")
+    capsys.readouterr()
+
+    assert run(["faq", "import", str(pack), "--as", "mod-ana"], env) == 0
+    assert "imported 2 entries: 0 to add, 2 to change" in capsys.readouterr().out
+    assert run(["faq", "show", "submit-work"], env) == 0
+    assert "what is escrow?" in capsys.readouterr().out
+    assert run(["faq", "show", "escrow-basics"], env) == 0
+    assert "what is escrow?" not in capsys.readouterr().out
+    assert run(["audit"], env) == 0
+    assert capsys.readouterr().out.count("faq import") == 2

@@ -7,6 +7,7 @@ commits; SQLite writes one at a time) and is told who changed it since.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -70,23 +71,28 @@ class SqlFaqVersions:
             row = session.get(FaqVersionRow, (entry_id, version))
             return _version(row) if row else None
 
-    def write(self, change: Change, at: datetime) -> FaqVersion:
-        """Entry, version, audit record and revision in one transaction; stale bases refused."""
-        entry = change.entry
+    def write(self, changes: Sequence[Change], at: datetime) -> list[FaqVersion]:
+        """Entries, versions, audit records and revision in one transaction; a stale base
+        refuses them all."""
+        change = changes[0]
         try:
             with Session(self._engine) as session, session.begin():
-                row = self._apply(session, change, at)
-                record_version(session, row, change.author, change.reason)
-                add_audit(session, AuditRecord(at, change.author, change.action, entry.id,
-                                               change.detail))
+                saved = []
+                for change in changes:
+                    row = self._apply(session, change, at)
+                    record_version(session, row, change.author, change.reason)
+                    add_audit(session, AuditRecord(at, change.author, change.action,
+                                                   change.entry.id, change.detail))
+                    saved.append(FaqVersion(change.entry, row.version, change.removed,
+                                            change.author, change.reason, at))
                 bump_revision(session)
-                return FaqVersion(entry, row.version, change.removed, change.author,
-                                  change.reason, at)
+                return saved
         except (_Stale, IntegrityError):
-            newest = self.latest(entry.id)
+            entry_id = change.entry.id
+            newest = self.latest(entry_id)
             if newest is None:
-                raise NotFound(f"There is no entry `{entry.id}`.") from None
-            raise EditConflict(entry.id, change.base, newest.version, newest.author,
+                raise NotFound(f"There is no entry `{entry_id}`.") from None
+            raise EditConflict(entry_id, change.base, newest.version, newest.author,
                                newest.reason) from None
 
     @staticmethod
