@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.app import App
 from bot.delivery import take_pending
+from bot.faq_commands import reads_body
 from bot.messages import Incoming, Reply
 from bot.storage.outbox_store import SqlOutbox
 
@@ -18,6 +19,9 @@ PROMPT = "you> "
 QUIT_WORDS = {"/quit", "/exit", "quit", "exit"}
 RATINGS = {"+": True, "-": False}  # typed right after an answer: helpful, not helpful
 RATE_HINT = "Type + or - right after an answer to tell me whether it helped."
+BODY_PROMPT = "...> "
+BODY_END = "."
+BODY_HINT = "Type the answer (Markdown, any number of lines); a line with only . ends it."
 
 
 def console_identity(user: str | None) -> str:
@@ -26,9 +30,11 @@ def console_identity(user: str | None) -> str:
     return name if name.startswith("console:") else f"console:{name}"
 
 
-def incoming(text: str, user: str) -> Incoming:
-    """Translate a console line into the core's message type."""
-    return Incoming(text=text, user=user, platform="console", channel="console", private=True)
+def incoming(text: str, user: str, body: str | None = None) -> Incoming:
+    """Translate a console line (and the lines a command read after it) into the core's
+    message type."""
+    return Incoming(text=text, user=user, platform="console", channel="console", private=True,
+                    body=body)
 
 
 @dataclass
@@ -45,8 +51,9 @@ class ConsoleSession:
     question: str = ""
     answered: str | None = None  # the entry of the last reply, if it was an answer
 
-    def reply_to(self, line: str) -> str:
-        """Handle one line (a question, a command, a choice number or a rating), rendered."""
+    def reply_to(self, line: str, body: str | None = None) -> str:
+        """Handle one line (a question, a command, a choice number or a rating), rendered;
+        `body` holds the lines a command's `--answer -` read after it."""
         stripped = line.strip()
         assistant = self.app.assistant
         if stripped in RATINGS:
@@ -63,7 +70,7 @@ class ConsoleSession:
                 self.choices = []
                 return self._shown(reply)
             return f"Pick a number from 1 to {len(self.choices)}, or ask another question."
-        reply = assistant.handle(incoming(line, self.user))
+        reply = assistant.handle(incoming(line, self.user, body))
         self.choices = [c["id"] for c in reply.context.get("choices", [])]
         self.question = line if self.choices else ""
         return self._shown(reply)
@@ -96,13 +103,24 @@ def _enable_line_editing(history: Path) -> Callable[[], None]:
     return save
 
 
-def lines(read: Callable[[str], str]) -> Iterator[str]:
+def lines(read: Callable[[str], str], prompt: str = PROMPT) -> Iterator[str]:
     """Lines typed at the prompt until end of input."""
     while True:
         try:
-            yield read(PROMPT)
+            yield read(prompt)
         except EOFError:
             return
+
+
+def read_body(read: Callable[[str], str], write: Callable[[str], None]) -> str:
+    """The lines typed until one holding only `BODY_END` (or end of input), as one text."""
+    write(BODY_HINT)
+    typed = []
+    for line in lines(read, BODY_PROMPT):
+        if line.strip() == BODY_END:
+            break
+        typed.append(line)
+    return "\n".join(typed).strip("\n")
 
 
 def show_notifications(session: ConsoleSession, write: Callable[[str], None]) -> None:
@@ -130,7 +148,8 @@ def chat(app: App, user: str, history: Path | None, read: Callable[[str], str] =
                 break
             if not line.strip():
                 continue
-            write(session.reply_to(line))
+            body = read_body(read, write) if reads_body(line) else None
+            write(session.reply_to(line, body))
             write("")
     except KeyboardInterrupt:
         write("")

@@ -24,6 +24,7 @@ from bot.stats import (
 )
 
 _ENTRY_WIDTH = 32
+MAX_DAYS = 36_500  # a century: the whole history of any forum
 
 
 def define_commands(sub: argparse._SubParsersAction[Any]) -> None:
@@ -50,8 +51,8 @@ def inbox(app: App, args: argparse.Namespace) -> int:
 
 def stats(app: App, args: argparse.Namespace) -> int:
     """`forumbot stats [--days N]`: the table, the totals and the entries to review."""
-    if args.days < 1:
-        raise UserError(f"--days must be at least 1, not {args.days}")
+    if not 1 <= args.days <= MAX_DAYS:
+        raise UserError(f"--days must be from 1 to {MAX_DAYS:,}, not {args.days}")
     since = utc_now() - timedelta(days=args.days)
     counts, totals = app.questions.activity(since)
     titles = {e.id: e.title for e in app.faq.all_entries()}

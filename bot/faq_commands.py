@@ -10,6 +10,7 @@ import argparse
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any, NoReturn
 
 from bot.commands import CommandHelp
@@ -112,14 +113,31 @@ def define(sub: argparse._SubParsersAction[Any], *, command_line: bool) -> None:
 
 def answer_from_args(args: argparse.Namespace,
                      read_stdin: Callable[[], str] | None) -> str | None:
-    """The `--answer` given, if any; `--answer -` reads `read_stdin` (only the CLI has one)."""
+    """The `--answer` given, if any; `--answer -` reads `read_stdin` (standard input on the
+    command line, the lines that follow at the console)."""
     answer: str | None = getattr(args, "answer", None)
     if answer == "-":
         if read_stdin is None:
-            raise BadUsage("`--answer -` reads the answer from standard input, which only the "
-                           "command line has; put the answer in double quotes instead.")
+            raise BadUsage("`--answer -` reads the answer from the lines that follow, at the "
+                           "console or the command line; here, put the answer in double quotes "
+                           "instead.")
         answer = read_stdin()
     return answer
+
+
+def reads_body(text: str) -> bool:
+    """Whether a chat command says `--answer -`: its answer follows on lines of its own."""
+    try:
+        words = chat_words(text)
+    except BadUsage:
+        return False
+    return "--answer=-" in words or any(a == "--answer" and b == "-"
+                                        for a, b in pairwise(words))
+
+
+def body_reader(body: str | None) -> Callable[[], str] | None:
+    """What `--answer -` reads for a chat message: the body sent with it, if any."""
+    return None if body is None else lambda: body
 
 
 def request_from_args(args: argparse.Namespace,
@@ -157,9 +175,10 @@ def chat_words(text: str) -> list[str]:
         raise BadUsage('A double quote (") is not closed.') from None
 
 
-def parse_chat(text: str) -> FaqRequest:
-    """A chat message `faq SUBCOMMAND ...` (or `/faq ...`) as a request."""
+def parse_chat(text: str, body: str | None = None) -> FaqRequest:
+    """A chat message `faq SUBCOMMAND ...` (or `/faq ...`) as a request; `--answer -` reads
+    `body`."""
     root = ChatParser(prog="faq", add_help=False, allow_abbrev=False)
     define(root.add_subparsers(dest="faq_command", required=True), command_line=False)
     words = chat_words(text.strip().removeprefix("/"))
-    return request_from_args(root.parse_args(words[1:]))
+    return request_from_args(root.parse_args(words[1:]), body_reader(body))

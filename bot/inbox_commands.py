@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from bot.commands import CommandHelp
 from bot.faq import KINDS
-from bot.faq_commands import ChatParser, answer_from_args, chat_words
+from bot.faq_commands import ChatParser, answer_from_args, body_reader, chat_words
 
 DEFAULT_LIMIT = 10  # groups a listing shows
 CHANGES = ("attach", "create", "dismiss", "accept", "reject")
@@ -107,9 +107,9 @@ def request_from_args(args: argparse.Namespace,
     )
 
 
-def parse_chat(text: str) -> InboxRequest:
-    """A chat message `inbox ...` (or `/inbox ...`) as a request."""
+def parse_chat(text: str, body: str | None = None) -> InboxRequest:
+    """A chat message `inbox ...` (or `/inbox ...`) as a request; `--answer -` reads `body`."""
     root = ChatParser(prog="inbox", add_help=False, allow_abbrev=False)
     define(root, command_line=False)
     words = chat_words(text.strip().removeprefix("/"))
-    return request_from_args(root.parse_args(words[1:]))
+    return request_from_args(root.parse_args(words[1:]), body_reader(body))

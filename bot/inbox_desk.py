@@ -72,7 +72,8 @@ class InboxDesk:
     def chat(self, message: Incoming) -> Reply:
         """An `inbox ...` command typed in chat; non-moderators are refused before parsing."""
         self.editor.require_moderator(message.user, message.moderator)
-        return self.handle(parse_chat(message.text), message.user, granted=message.moderator)
+        request = parse_chat(message.text, message.body)
+        return self.handle(request, message.user, granted=message.moderator)
 
     def handle(self, request: InboxRequest, actor: str, *, granted: bool) -> Reply:
         """Carry out one request as `actor`; refused unless the actor is a moderator."""

@@ -13,7 +13,9 @@ class Incoming:
 
     `user` is platform-qualified (`console:alice`, `slack:T123/U456`, `discord:1234`).
     `moderator` is set by an adapter that found a moderators' platform role (a Slack user
-    group, a Discord role); without it the moderators table decides.
+    group, a Discord role); without it the moderators table decides. `body` is longer text
+    sent along with a command (the lines the console reads after it, a form's field): a
+    command's `--answer -` reads it.
     """
 
     text: str
@@ -22,6 +24,7 @@ class Incoming:
     channel: str = "console"
     private: bool = True
     moderator: bool = False
+    body: str | None = None
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from adapters.console import RATE_HINT, chat
+from adapters.console import BODY_HINT, RATE_HINT, chat
 from bot.app import App
 from bot.stats import OutcomeTotals
 
@@ -33,3 +33,27 @@ def test_plus_and_minus_right_after_an_answer_rate_it_and_thank_the_member(app: 
     assert rated == {"milestones-who-sets": (1, 1), "escrow-basics": (0, 1),
                      "contract-ended-funded": (0, 1)}
     assert totals == OutcomeTotals(answered=2, suggested=1)  # ratings are not questions
+
+
+def test_a_moderator_at_the_console_types_a_multi_line_answer_after_answer_dash(
+    app: App,
+) -> None:
+    app.moderators.add("console:mod", "test", LONG_AGO)
+    script = iter([
+        'faq add late-fees --title "Late fees" --answer - --alternate "is there a late fee" '
+        '--reason "asked twice"',
+        "There are **no** late fees.",
+        "",
+        "- Ask the client {{ 7*7 }} first.",
+        ".",
+        "is there a late fee?",
+        "/quit",
+    ])
+    out: list[str] = []
+    chat(app, "console:mod", None, read=lambda _prompt: next(script), write=out.append)
+
+    assert BODY_HINT in out
+    assert "Added `late-fees`: it is now version 1." in "\n".join(out)
+    assert app.editor.current("late-fees").entry.answer == (
+        "There are **no** late fees.\n\n- Ask the client {{ 7*7 }} first.")
+    assert "- Ask the client {{ 7*7 }} first." in out[-2]

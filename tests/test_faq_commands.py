@@ -8,7 +8,7 @@ import pytest
 
 from bot.commands import FAQ_MODERATOR_WORDS, Command, parse
 from bot.errors import BadUsage
-from bot.faq_commands import chat_words, define, parse_chat, request_from_args
+from bot.faq_commands import chat_words, define, parse_chat, reads_body, request_from_args
 from bot.faq_editing import EntryChanges
 
 
@@ -47,9 +47,15 @@ def test_a_missing_option_is_answered_with_how_to_type_the_command() -> None:
         parse_chat('faq alias refund-request "money back')
 
 
-def test_reading_the_answer_from_standard_input_is_for_the_command_line_only() -> None:
-    with pytest.raises(BadUsage, match="standard input"):
+def test_answer_dash_reads_the_text_sent_with_the_message_and_asks_for_quotes_without() -> None:
+    with pytest.raises(BadUsage, match="put the answer in double quotes"):
         parse_chat('faq add late-fees --title T --answer - --reason new')
+    request = parse_chat("faq add late-fees --title T --answer - --reason new", "- one\n- two")
+    assert request.changes.answer == "- one\n- two"
+    assert reads_body('faq edit x --answer - --reason "why"')
+    assert reads_body("inbox create 3 x --title T --answer=-")
+    assert not reads_body('faq edit x --answer "a - b" --reason -')
+    assert not reads_body('faq edit x --answer "unclosed')
     sub = argparse.ArgumentParser().add_subparsers(dest="faq_command")
     define(sub, command_line=True)
     args = sub.choices["add"].parse_args(

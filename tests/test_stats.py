@@ -87,4 +87,6 @@ def test_forumbot_stats_prints_the_table_the_totals_and_the_entries_to_review(
     assert lines[-2:] == ["to review (at least 5 ratings, under 50% helpful):",
                           "- escrow-basics: 20% helpful of 5 ratings (What escrow is)"]
     assert run(["stats", "--days", "0"], environ) == 2
-    assert "--days must be at least 1, not 0" in capsys.readouterr().err
+    assert "--days must be from 1 to 36,500, not 0" in capsys.readouterr().err
+    assert run(["stats", "--days", "100000000"], environ) == 2
+    assert "--days must be from 1 to 36,500" in capsys.readouterr().err
