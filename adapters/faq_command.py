@@ -19,6 +19,7 @@ from bot.faq_desk import FaqDesk
 from bot.moderators import checked_identity
 
 OPERATOR = "cli"  # the actor of read-only commands, which take no `--as`
+MAX_AUDIT_LIMIT = 1_000_000
 
 
 def define_commands(sub: argparse._SubParsersAction[Any],
@@ -83,8 +84,8 @@ def moderators(app: App, args: argparse.Namespace) -> int:
 
 def audit(app: App, args: argparse.Namespace) -> int:
     """`forumbot audit [--limit N]`: one line per action, newest first."""
-    if args.limit < 1:
-        raise UserError(f"--limit must be at least 1, not {args.limit}")
+    if not 1 <= args.limit <= MAX_AUDIT_LIMIT:
+        raise UserError(f"--limit must be from 1 to {MAX_AUDIT_LIMIT:,}, not {args.limit}")
     records = app.audit.recent(args.limit)
     if not records:
         print("no moderator actions yet")

@@ -93,6 +93,8 @@ def test_moderators_are_added_listed_and_removed_and_every_action_is_audited(
                              "'money back please'; reason: added a phrasing")
     assert audit[1].endswith("ops moderator remove slack:T1/U2: removed")
     assert len(forumbot("audit")[1].splitlines()) == 3
+    status, _, err = forumbot("audit", "--limit", "100000000000000000000")
+    assert status == 2 and "--limit must be from 1 to 1,000,000" in err
 
 
 def test_a_moderator_edits_from_the_console_chat(forumbot: Forumbot) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.audit import AuditRecord
@@ -25,13 +26,16 @@ class SqlModerators:
             return session.get(ModeratorRow, identity) is not None
 
     def add(self, identity: str, by: str, at: datetime) -> bool:
-        """Add an identity; False if it was one already."""
-        with Session(self._engine) as session, session.begin():
-            if session.get(ModeratorRow, identity, with_for_update=True) is not None:
-                return False
-            session.add(ModeratorRow(identity=identity, added_by=by, added_at=at))
-            add_audit(session, AuditRecord(at, by, "moderator add", identity, "added"))
-            return True
+        """Add an identity; False if it was one already (or became one at the same moment)."""
+        try:
+            with Session(self._engine) as session, session.begin():
+                if session.get(ModeratorRow, identity) is not None:
+                    return False
+                session.add(ModeratorRow(identity=identity, added_by=by, added_at=at))
+                add_audit(session, AuditRecord(at, by, "moderator add", identity, "added"))
+                return True
+        except IntegrityError:
+            return False
 
     def remove(self, identity: str, by: str, at: datetime) -> bool:
         """Remove an identity; False if it was none."""
