@@ -283,11 +283,25 @@ def _link_code(app: App, args: argparse.Namespace) -> int:
     return 0
 
 
+def unsynced_pack(app: App) -> str | None:
+    """A reminder when the pack in use has entries the database was never seeded with."""
+    report = app.faq.plan(app.pack.entries)
+    if not report.changed:
+        return None
+    return (f"the knowledge pack has {len(report.created)} new and {len(report.updated)} "
+            "updated entries that the database does not have; `forumbot knowledge sync` "
+            "loads them (moderators' changes are kept)")
+
+
 def _serve(app: App, args: argparse.Namespace, secret: str | None) -> int:
     """Serve until interrupted; the webhook's secret is the adapter's own, not a setting."""
     import uvicorn
 
     from adapters.http_app import create_http_app
+
+    reminder = unsynced_pack(app)
+    if reminder:
+        log.warning("%s", reminder)
 
     uvicorn.run(create_http_app(app, secret), host=args.host, port=args.port,
                 log_level=app.settings.log_level.lower())

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
-from adapters.cli import run
+from adapters.cli import run, unsynced_pack
 from bot.app import App
 from bot.faq import FaqEntry, StoredEntry, SyncReport, plan_sync
 from bot.knowledge_pack import dump_entry, load_entries
@@ -334,3 +334,19 @@ def test_a_broken_knowledge_folder_leaves_an_empty_database_empty(
 
     assert code != 0 and str(broken) in err and reason in err
     assert rows(db) == []
+
+
+def test_serve_is_reminded_of_pack_entries_the_database_was_never_seeded_with(
+    seeded_app: App, make_app: Callable[..., App], database_url: str, folder: Path,
+) -> None:
+    assert unsynced_pack(seeded_app) is None
+    rewrite_answer(folder, "escrow-basics", "Escrow, explained anew.")
+    added = dataclasses.replace(load_entries(folder)[0], id="late-fees", title="Late fees")
+    (folder / "entries" / "late-fees.yaml").write_text(dump_entry(added), encoding="utf-8")
+
+    upgraded = make_app(database_url, knowledge_dir=folder)
+    assert unsynced_pack(upgraded) == (
+        "the knowledge pack has 1 new and 1 updated entries that the database does not "
+        "have; `forumbot knowledge sync` loads them (moderators' changes are kept)")
+    upgraded.faq.sync(upgraded.pack.entries)
+    assert unsynced_pack(upgraded) is None

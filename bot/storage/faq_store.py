@@ -70,6 +70,13 @@ class SqlFaqStore:
             value = session.scalar(select(RevisionRow.value).where(RevisionRow.name == "faq"))
             return value or 0
 
+    def plan(self, pack: Sequence[FaqEntry]) -> SyncReport:
+        """What `sync` would do now, writing nothing."""
+        with Session(self._engine) as session:
+            stored = {r.id: StoredEntry(_entry(r), r.seeded_hash)
+                      for r in session.scalars(select(FaqEntryRow))}
+        return plan_sync(pack, stored)
+
     def sync(self, pack: Sequence[FaqEntry]) -> SyncReport:
         """Seed the pack in one transaction; entries changed in the database are left alone."""
         with Session(self._engine) as session, session.begin():
