@@ -16,10 +16,10 @@ from datetime import datetime
 from bot.errors import EditConflict, InvalidEntry, NotFound
 from bot.faq import FaqEntry
 from bot.faq_history import Change, FaqVersion, FaqVersions, diff_versions
-from bot.faq_validation import checked_change, checked_reason
+from bot.faq_validation import check_phrasings, checked_content, checked_reason
 from bot.moderators import Moderators, require_moderator
 from bot.rendering import Renderer
-from bot.text import phrasing_key
+from bot.text import one_line, phrasing_key
 
 
 @dataclass(frozen=True)
@@ -90,9 +90,12 @@ class FaqEditor:
         current = self._live(entry_id, base)
         entry = current.entry
         known = {phrasing_key(p) for p in (entry.title, *entry.alternates)}
+        given = [phrase for phrase in map(one_line, phrases) if phrase]
+        if not given:
+            raise InvalidEntry("Give the words members ask it with: `faq alias ID WORDS`.")
         new: list[str] = []
-        for phrase in (" ".join(p.split()) for p in phrases):
-            if phrase and phrasing_key(phrase) not in known:
+        for phrase in given:
+            if phrasing_key(phrase) not in known:
                 known.add(phrasing_key(phrase))
                 new.append(phrase)
         if not new:
@@ -149,21 +152,25 @@ class FaqEditor:
         self.require_moderator(actor, granted)
         reason = checked_reason(reason)
         newest = {v.entry.id: v for v in self.versions.all_latest()}
-        live = {i: v.entry for i, v in newest.items() if not v.removed}
-        live.update((entry.id, entry) for entry, _ in entries)
-        changes = []
+        changes, befores = [], {}
         for entry, base in entries:
             current = newest.get(entry.id)
             if current is not None and base != current.version:
                 raise EditConflict(entry.id, base, current.version, current.author,
                                    current.reason)
-            before = current.entry if current is not None and not current.removed else None
-            checked = checked_change(entry, before, live.values(), self.renderer)
+            befores[entry.id] = _live_entry(current)
             how = ("added" if current is None else "restored" if current.removed
                    else "changed")
-            changes.append(Change(checked, False, base, actor, reason, "faq import",
+            changes.append(Change(checked_content(entry, self.renderer), False, base, actor,
+                                  reason, "faq import",
                                   f"version {base + 1}: {how} by an import; reason: {reason}"))
-        saved = self.versions.write(changes, self.clock()) if changes else []
+
+        def check(live: Sequence[FaqEntry]) -> None:
+            after = {e.id: e for e in live} | {c.entry.id: c.entry for c in changes}
+            for change in changes:
+                check_phrasings(change.entry, befores[change.entry.id], after.values())
+
+        saved = self.versions.write(changes, self.clock(), check) if changes else []
         self.on_change()
         return [v.version for v in saved]
 
@@ -219,14 +226,23 @@ class FaqEditor:
             raise InvalidEntry(f"Nothing to change: version {current.version} of "
                                f"`{entry.id}` already says that.")
         if not removed:
-            live = [v.entry for v in self.versions.all_latest() if not v.removed]
-            before = current.entry if current is not None and not current.removed else None
-            entry = checked_change(entry, before, live, self.renderer)
+            entry = checked_content(entry, self.renderer)
         base = current.version if current is not None else 0
+        before = _live_entry(current)
+
+        def check(live: Sequence[FaqEntry]) -> None:
+            if not removed:
+                check_phrasings(entry, before, live)
+
         saved, = self.versions.write(
             [Change(entry, removed, base, actor, reason, action,
                     f"version {base + 1}: {what}; reason: {reason}")],
-            self.clock(),
+            self.clock(), check,
         )
         self.on_change()
         return saved.version
+
+
+def _live_entry(version: FaqVersion | None) -> FaqEntry | None:
+    """The entry a version holds, if it is live."""
+    return version.entry if version is not None and not version.removed else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -59,10 +59,13 @@ class FaqVersions(Protocol):
         """One version of an entry, or None."""
         ...
 
-    def write(self, changes: Sequence[Change], at: datetime) -> list[FaqVersion]:
+    def write(self, changes: Sequence[Change], at: datetime,
+              check: Callable[[Sequence[FaqEntry]], None]) -> list[FaqVersion]:
         """Save each change as version `base + 1` of its entry, with its audit entry, all in
         one transaction: all are saved or none.
 
+        FAQ writes take turns: `check` runs first, given the live entries as no other write
+        can change them before this one ends; whatever it raises refuses every change.
         Raises `EditConflict` naming the newest version when a `base` is no longer the newest.
         """
         ...

@@ -8,6 +8,7 @@ answer as one section). The raw answer is held to the pack's 1,800 characters fi
 from __future__ import annotations
 
 import dataclasses
+import re
 import unicodedata
 from collections.abc import Iterable
 
@@ -16,10 +17,14 @@ from bot.faq import FaqEntry
 from bot.knowledge_pack import entry_from_mapping, entry_to_mapping
 from bot.messages import Reply
 from bot.rendering import FLAVORS, Renderer
-from bot.text import phrasing_key
+from bot.text import one_line, phrasing_key
 
 RENDERED_LIMITS = {"slack": 3000, "discord": 2000}
 MAX_REASON = 300
+MAX_PHRASINGS = 300  # per entry: far more than members' ways of asking need
+# Mentions that would notify a whole channel or a person when the answer is posted.
+_MENTION = re.compile(r"@(?:everyone|here|channel)\b|<!(?:channel|here|everyone)\b|<@[!&]?\w+>",
+                      re.IGNORECASE)
 
 
 def answer_reply(entry: FaqEntry) -> Reply:
@@ -28,17 +33,30 @@ def answer_reply(entry: FaqEntry) -> Reply:
                                       "answer": entry.answer, "kind": entry.kind}})
 
 
+_INVISIBLE = frozenset("\u200b\u200c\u2060\ufeff")  # zero-width; the joiner of emoji stays
+
+
 def _printable(text: str) -> str:
-    """Without control characters (terminal escapes reach the console), new lines kept."""
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    """Without control characters (terminal escapes reach the console), lone surrogates or
+    zero-width spaces; new lines kept."""
+    return "".join(ch for ch in text if ch in "\n\t" or (
+        unicodedata.category(ch) not in ("Cc", "Cs") and ch not in _INVISIBLE))
 
 
 def checked_entry(entry: FaqEntry) -> FaqEntry:
-    """The entry with its fields checked and trimmed as the pack checks a file."""
+    """The entry with its fields checked and trimmed as the pack checks a file: title,
+    phrasings and tags are single lines of visible text; the answer keeps its lines."""
     entry = dataclasses.replace(
-        entry, title=_printable(entry.title), answer=_printable(entry.answer),
-        alternates=tuple(_printable(p) for p in entry.alternates),
-        tags=tuple(_printable(t) for t in entry.tags))
+        entry, title=one_line(entry.title), answer=_printable(entry.answer),
+        alternates=tuple(one_line(p) for p in entry.alternates),
+        tags=tuple(dict.fromkeys(one_line(t) for t in entry.tags)))
+    if len(entry.alternates) > MAX_PHRASINGS:
+        raise InvalidEntry(f"Not saved: {len(entry.alternates)} phrasings; the limit is "
+                           f"{MAX_PHRASINGS}.")
+    mention = _MENTION.search(" ".join((entry.title, entry.answer)))
+    if mention:
+        raise InvalidEntry(f"Not saved: {mention.group()!r} would notify people wherever the "
+                           "answer is posted; write it without the mention.")
     try:
         return entry_from_mapping(entry_to_mapping(entry), f"entry {entry.id!r}")
     except KnowledgeError as exc:
@@ -95,10 +113,9 @@ def checked_reason(reason: str) -> str:
     return one_line
 
 
-def checked_change(entry: FaqEntry, before: FaqEntry | None, others: Iterable[FaqEntry],
-                   renderer: Renderer) -> FaqEntry:
-    """Every check in turn; the entry as it will be saved."""
+def checked_content(entry: FaqEntry, renderer: Renderer) -> FaqEntry:
+    """The entry's own checks (fields, rendering); the entry as it will be saved. Phrasings
+    are checked against the other entries when the change is written (`check_phrasings`)."""
     entry = checked_entry(entry)
     check_renders(entry, renderer)
-    check_phrasings(entry, before, others)
     return entry

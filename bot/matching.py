@@ -207,7 +207,7 @@ class Matcher:
         known_words = vocabulary.words() | corpus.words(len(texts))
         self._known_words = sorted(w for w in known_words if w not in STOPWORDS)
         self._known = set(self._known_words)
-        self._typo_pools: dict[int, list[str]] = {}
+        self._typo_pools: dict[tuple[int, str], list[str]] = {}
         self._index(corpus, row_of_text, len(texts))
         self._exact = _exact_wordings(entries)
         self._token = lru_cache(maxsize=16384)(self._corrected_stem)
@@ -294,27 +294,27 @@ class Matcher:
             return word
         found = process.extractOne(
             word,
-            self._typo_pool(len(word)),
+            self._typo_pool(len(word), word[0]),
             scorer=OSA.normalized_similarity,
             score_cutoff=self._w.typo_similarity,
         )
         return str(found[0]) if found else word
 
-    def _typo_pool(self, length: int) -> list[str]:
+    def _typo_pool(self, length: int, first: str) -> list[str]:
         """The known words that a word of `length` letters can be similar enough to, in order.
 
         An edit changes a word's length by one at most, so a word's edit distance to another
         is at least their length difference: the others need not be scored. Kept in order,
         ties resolve as they would over all the known words.
         """
-        candidates = self._typo_pools.get(length)
+        candidates = self._typo_pools.get((length, first))
         if candidates is None:
             slack = 1.0 - self._w.typo_similarity
             candidates = [  # a hair over the bound, against rounding
                 w for w in self._known_words
-                if abs(len(w) - length) <= slack * max(len(w), length) + 1e-9
+                if w[0] == first and abs(len(w) - length) <= slack * max(len(w), length) + 1e-9
             ]
-            self._typo_pools[length] = candidates
+            self._typo_pools[length, first] = candidates
         return candidates
 
     def _lexical(self, units: list[dict[str, float]]) -> tuple[np.ndarray, np.ndarray]:

@@ -10,7 +10,9 @@ from typing import Protocol
 from bot.errors import NotAllowed, UserError
 
 PLATFORMS = ("console", "slack", "discord")
-_IDENTITY = re.compile(rf"^({'|'.join(PLATFORMS)}):\S{{1,190}}$")
+_VISIBLE = r"[^\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]"
+_IDENTITY = re.compile(rf"^({'|'.join(PLATFORMS)}):{_VISIBLE}{{1,190}}$")
+_ACTOR = re.compile(rf"^{_VISIBLE}(?:{_VISIBLE}| ){{0,98}}{_VISIBLE}?$")
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,16 @@ def checked_identity(identity: str) -> str:
             f"like console:ana, slack:T123/U456 or discord:1234"
         )
     return identity
+
+
+def checked_actor(actor: str) -> str:
+    """A name for the history and the audit log (`--as WHO`): one line of 1-100 visible
+    characters, spaces allowed inside."""
+    actor = actor.strip()
+    if not _ACTOR.match(actor):
+        raise UserError("--as needs a name of 1 to 100 visible characters on one line, for "
+                        "the history and the audit log")
+    return actor
 
 
 def require_moderator(moderators: Moderators, actor: str, granted: bool) -> None:

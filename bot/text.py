@@ -64,6 +64,11 @@ def clean(text: str) -> str:
     return text.strip()
 
 
+def one_line(text: str) -> str:
+    """`text` cleaned, on one line: line breaks become spaces."""
+    return " ".join(clean(text).split())
+
+
 def _printable(text: str) -> str:
     """`text` without the characters of `_DROPPED` categories, except newline and tab.
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -178,7 +178,9 @@ class FakeFaqVersions:
     def version(self, entry_id: str, version: int) -> FaqVersion | None:
         return next((v for v in self.history(entry_id) if v.version == version), None)
 
-    def write(self, changes: Sequence[Change], at: datetime) -> list[FaqVersion]:
+    def write(self, changes: Sequence[Change], at: datetime,
+              check: Callable[[Sequence[FaqEntry]], None]) -> list[FaqVersion]:
+        check([v.entry for v in self.all_latest() if not v.removed])
         for change in changes:
             latest = self.latest(change.entry.id)
             if (latest.version if latest else 0) != change.base:

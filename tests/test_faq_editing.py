@@ -200,3 +200,32 @@ def test_search_finds_entries_holding_every_word_removed_ones_too(editor: FaqEdi
 def test_control_characters_are_dropped_from_saved_text(editor: FaqEditor) -> None:
     editor.edit(ANA, "refund-request", EntryChanges(answer="Red\x1b[31m text\r\nnext"), "x")
     assert editor.current("refund-request").entry.answer == "Red[31m text\nnext"
+
+
+def test_titles_phrasings_and_tags_are_saved_as_single_lines_of_visible_text(
+    editor: FaqEditor,
+) -> None:
+    messy = dataclasses.replace(NEW, title="Late\u200b fees\nFAKE-ID  faq  Injected",
+                                alternates=("late\u200bfee?", "late\x1b[31m fee\npenalty"),
+                                tags=("fees", "fees", "money"),
+                                answer="None.\n\n- really\u200b none\udce9")
+    editor.add(ANA, messy, "new")
+    saved = editor.current("late-fees").entry
+    assert saved.title == "Late fees FAKE-ID faq Injected"
+    assert saved.alternates == ("latefee?", "late[31m fee penalty")
+    assert saved.tags == ("fees", "money")
+    assert saved.answer == "None.\n\n- really none"
+
+
+def test_an_answer_that_would_notify_a_whole_channel_is_refused(editor: FaqEditor) -> None:
+    for mention in ("@everyone", "@here", "<!channel>", "<@U123>", "<@&42>"):
+        with pytest.raises(InvalidEntry, match="would notify people"):
+            editor.add(ANA, dataclasses.replace(NEW, answer=f"Ask {mention} first."), "new")
+    assert editor.add(ANA, dataclasses.replace(NEW, answer="Mail help@example.com."), "new") == 1
+
+
+def test_a_blank_or_invisible_phrasing_is_refused_with_how_to_give_one(editor: FaqEditor) -> None:
+    for blank in ("   ", "\u200b", "\x1b"):
+        with pytest.raises(InvalidEntry, match="Give the words members ask it with"):
+            editor.add_phrasings(ANA, "refund-request", [blank], "x")
+    assert len(versions_of(editor).history("refund-request")) == 1

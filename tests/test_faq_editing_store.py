@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.app import App, utc_now
-from bot.errors import EditConflict
+from bot.errors import EditConflict, InvalidEntry
 from bot.faq import FaqEntry
 from bot.faq_editing import EntryChanges
 from bot.faq_history import Change
@@ -109,7 +109,7 @@ def test_two_writes_racing_on_one_version_save_exactly_one(app: App) -> None:
                         1, author, "race", "faq edit", "changed title")
         start.wait()
         try:
-            store.write([change], utc_now())
+            store.write([change], utc_now(), lambda _live: None)
             outcomes[author] = "saved"
         except EditConflict as exc:
             outcomes[author] = f"refused: {exc.author} won"
@@ -122,6 +122,32 @@ def test_two_writes_racing_on_one_version_save_exactly_one(app: App) -> None:
     winner, loser = sorted(outcomes, key=lambda who: outcomes[who] != "saved")
     assert outcomes == {winner: "saved", loser: f"refused: {winner} won"}
     assert [v.author for v in store.history("refund-request")][1:] == [winner]
+
+
+def test_one_phrasing_aliased_to_two_entries_at_once_is_saved_to_exactly_one(
+    make_app: Callable[..., App], app: App, database_url: str,
+) -> None:
+    apps = {"escrow-basics": app, "dispute-process": make_app(database_url)}
+    start, outcomes = threading.Barrier(2), dict[str, str]()
+
+    def alias(entry_id: str) -> None:
+        start.wait()
+        try:
+            apps[entry_id].editor.add_phrasings(ANA, entry_id, [BANANAS], "race", granted=True)
+            outcomes[entry_id] = "saved"
+        except InvalidEntry as exc:
+            outcomes[entry_id] = exc.message
+
+    threads = [threading.Thread(target=alias, args=(e,)) for e in apps]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    winner, loser = sorted(outcomes, key=lambda e: outcomes[e] != "saved")
+    assert outcomes[winner] == "saved"
+    assert f"already belongs to `{winner}`" in outcomes[loser]
+    assert [BANANAS in app.editor.current(e).entry.alternates for e in (winner, loser)] == [
+        True, False]
 
 
 def test_knowledge_sync_reports_a_moderators_edit_as_a_conflict_and_keeps_it(app: App) -> None:

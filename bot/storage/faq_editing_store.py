@@ -7,7 +7,7 @@ commits; SQLite writes one at a time) and is told who changed it since.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -20,7 +20,7 @@ from bot.errors import EditConflict, NotFound
 from bot.faq import FaqEntry
 from bot.faq_history import Change, FaqVersion
 from bot.storage.audit_store import add_audit
-from bot.storage.faq_store import bump_revision, record_version
+from bot.storage.faq_store import bump_revision, entry_of, record_version
 from bot.storage.models import FaqEntryRow, FaqVersionRow
 
 
@@ -71,12 +71,18 @@ class SqlFaqVersions:
             row = session.get(FaqVersionRow, (entry_id, version))
             return _version(row) if row else None
 
-    def write(self, changes: Sequence[Change], at: datetime) -> list[FaqVersion]:
+    def write(self, changes: Sequence[Change], at: datetime,
+              check: Callable[[Sequence[FaqEntry]], None]) -> list[FaqVersion]:
         """Entries, versions, audit records and revision in one transaction; a stale base
-        refuses them all."""
+        refuses them all. Bumping the revision first makes FAQ writers take turns (it locks
+        the revision row on PostgreSQL and the database on SQLite), so `check` sees every
+        change committed before this one."""
         change = changes[0]
         try:
             with Session(self._engine) as session, session.begin():
+                bump_revision(session)
+                live = session.scalars(select(FaqEntryRow).where(FaqEntryRow.removed.is_(False)))
+                check([entry_of(row) for row in live])
                 saved = []
                 for change in changes:
                     row = self._apply(session, change, at)
@@ -85,7 +91,6 @@ class SqlFaqVersions:
                                                    change.entry.id, change.detail))
                     saved.append(FaqVersion(change.entry, row.version, change.removed,
                                             change.author, change.reason, at))
-                bump_revision(session)
                 return saved
         except (_Stale, IntegrityError):
             entry_id = change.entry.id

@@ -29,7 +29,7 @@ def record_version(session: Session, row: FaqEntryRow, author: str, reason: str)
     ))
 
 
-def _entry(row: FaqEntryRow) -> FaqEntry:
+def entry_of(row: FaqEntryRow) -> FaqEntry:
     return FaqEntry(
         id=row.id,
         title=row.title,
@@ -51,13 +51,13 @@ class SqlFaqStore:
         with Session(self._engine) as session:
             rows = session.scalars(select(FaqEntryRow).where(~FaqEntryRow.removed)
                                    .order_by(FaqEntryRow.id))
-            return [_entry(r) for r in rows]
+            return [entry_of(r) for r in rows]
 
     def get(self, entry_id: str) -> FaqEntry | None:
         """One live entry, or None."""
         with Session(self._engine) as session:
             row = session.get(FaqEntryRow, entry_id)
-            return _entry(row) if row and not row.removed else None
+            return entry_of(row) if row and not row.removed else None
 
     def is_empty(self) -> bool:
         """No entry at all, removed ones included: a database never seeded."""
@@ -73,7 +73,7 @@ class SqlFaqStore:
     def plan(self, pack: Sequence[FaqEntry]) -> SyncReport:
         """What `sync` would do now, writing nothing."""
         with Session(self._engine) as session:
-            stored = {r.id: StoredEntry(_entry(r), r.seeded_hash)
+            stored = {r.id: StoredEntry(entry_of(r), r.seeded_hash)
                       for r in session.scalars(select(FaqEntryRow))}
         return plan_sync(pack, stored)
 
@@ -81,7 +81,7 @@ class SqlFaqStore:
         """Seed the pack in one transaction; entries changed in the database are left alone."""
         with Session(self._engine) as session, session.begin():
             rows = {r.id: r for r in session.scalars(select(FaqEntryRow).with_for_update())}
-            stored = {i: StoredEntry(_entry(r), r.seeded_hash) for i, r in rows.items()}
+            stored = {i: StoredEntry(entry_of(r), r.seeded_hash) for i, r in rows.items()}
             report = plan_sync(pack, stored)
             now = datetime.now(UTC)
             by_id = {e.id: e for e in pack}
@@ -89,7 +89,7 @@ class SqlFaqStore:
             for entry_id in report.created + report.updated:
                 entry = by_id[entry_id]
                 row = rows.get(entry_id)
-                if row is not None and _entry(row) == entry:
+                if row is not None and entry_of(row) == entry:
                     row.seeded_hash = entry.content_hash()  # same content: only the mark moves
                     continue
                 if row is None:
