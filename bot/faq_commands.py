@@ -58,6 +58,16 @@ class ChatParser(argparse.ArgumentParser):
         raise BadUsage(f"{message[:1].upper()}{message[1:]}. Type it as `{usage}`.")
 
 
+MAX_VERSION = 2**31 - 1
+
+
+def _version(text: str) -> int:
+    """A version number as typed: a whole number from 1."""
+    if not (text.isascii() and text.isdecimal()) or not 1 <= int(text) <= MAX_VERSION:
+        raise argparse.ArgumentTypeError(f"a version is a whole number from 1, not {text[:20]!r}")
+    return int(text)
+
+
 def _entry_options(p: argparse.ArgumentParser, *, new: bool) -> None:
     p.add_argument("--title", required=new, help="the entry's title")
     p.add_argument("--answer", required=new,
@@ -82,7 +92,7 @@ def define(sub: argparse._SubParsersAction[Any], *, command_line: bool) -> None:
                 p.add_argument("--as", dest="actor", required=True, metavar="WHO",
                                help="who makes the change, for the history and audit log")
             if name != "add":
-                p.add_argument("--base", type=int, metavar="VERSION",
+                p.add_argument("--base", type=_version, metavar="VERSION",
                                help="the version you started from: refused if it changed since")
         return p
 
@@ -105,10 +115,10 @@ def define(sub: argparse._SubParsersAction[Any], *, command_line: bool) -> None:
                                                                       metavar="WORD")
     diff = parser("diff", "a unified diff between two versions of an entry")
     diff.add_argument("id", metavar="ID")
-    diff.add_argument("versions", nargs=2, type=int, metavar="VERSION")
+    diff.add_argument("versions", nargs=2, type=_version, metavar="VERSION")
     revert = parser("revert", "a new version with the content of an old one")
     revert.add_argument("id", metavar="ID")
-    revert.add_argument("version", type=int, metavar="VERSION")
+    revert.add_argument("version", type=_version, metavar="VERSION")
 
 
 def answer_from_args(args: argparse.Namespace,
@@ -179,6 +189,12 @@ def parse_chat(text: str, body: str | None = None) -> FaqRequest:
     """A chat message `faq SUBCOMMAND ...` (or `/faq ...`) as a request; `--answer -` reads
     `body`."""
     root = ChatParser(prog="faq", add_help=False, allow_abbrev=False)
-    define(root.add_subparsers(dest="faq_command", required=True), command_line=False)
+    define(root.add_subparsers(dest="faq_command", required=True, metavar="SUBCOMMAND"),
+           command_line=False)
     words = chat_words(text.strip().removeprefix("/"))
-    return request_from_args(root.parse_args(words[1:]), body_reader(body))
+    return request_from_args(root.parse_args(lower_first(words[1:])), body_reader(body))
+
+
+def lower_first(words: list[str]) -> list[str]:
+    """The words with the subcommand (the first) in lower case, as chat commands are typed."""
+    return [words[0].lower(), *words[1:]] if words else words

@@ -185,11 +185,14 @@ class FaqEditor:
 
     def diff(self, entry_id: str, old: int, new: int) -> list[str]:
         """A unified diff between two versions of an entry."""
+        self._newest(entry_id, None)
         return diff_versions(self._version(entry_id, old), self._version(entry_id, new))
 
     def search(self, query: str) -> list[FaqVersion]:
         """Entries (removed ones too) whose id, title, phrasings, tags or answer hold every word."""
         words = query.casefold().split()
+        if not words:
+            raise InvalidEntry("Give the words to search for: `faq search WORDS`.")
         found = []
         for version in self.versions.all_latest():
             e = version.entry

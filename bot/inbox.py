@@ -91,11 +91,11 @@ class Inbox(Protocol):
         """Open picks, identical ones counted once, most picked first."""
         ...
 
-    def close_candidate(self, candidate: Candidate, status: str, action: AuditRecord) -> int:
-        """Mark the candidate (and identical open picks) `accepted` or `rejected`, audited.
-
-        Accepting also attaches open questions worded exactly like it. Returns how many
-        picks were still open.
+    def close_candidate(self, candidate: Candidate, status: str, action: AuditRecord,
+                        question_ids: Sequence[int] = ()) -> int:
+        """Mark the candidate (and identical open picks) `accepted` or `rejected`, audited,
+        and the still-open ones of `question_ids` attached. Returns how many picks were
+        still open.
         """
         ...
 

@@ -12,7 +12,13 @@ from dataclasses import dataclass
 
 from bot.commands import CommandHelp
 from bot.faq import KINDS
-from bot.faq_commands import ChatParser, answer_from_args, body_reader, chat_words
+from bot.faq_commands import (
+    ChatParser,
+    answer_from_args,
+    body_reader,
+    chat_words,
+    lower_first,
+)
 
 DEFAULT_LIMIT = 10  # groups a listing shows
 CHANGES = ("attach", "create", "dismiss", "accept", "reject")
@@ -47,13 +53,13 @@ class InboxRequest:
 def _number(text: str) -> int:
     """A group or pick number as listed (`#12` or `12`)."""
     digits = text.removeprefix("#")
-    if not digits.isdigit() or int(digits) < 1:
+    if not (digits.isascii() and digits.isdecimal()) or int(digits) < 1:
         raise argparse.ArgumentTypeError(f"{text[:20]!r} is not a number from the inbox listing")
     return int(digits)
 
 
 def _limit(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
+    if not (text.isascii() and text.isdecimal()) or int(text) < 1:
         raise argparse.ArgumentTypeError(f"--limit must be a whole number from 1, "
                                          f"not {text[:20]!r}")
     return int(text)
@@ -112,4 +118,4 @@ def parse_chat(text: str, body: str | None = None) -> InboxRequest:
     root = ChatParser(prog="inbox", add_help=False, allow_abbrev=False)
     define(root, command_line=False)
     words = chat_words(text.strip().removeprefix("/"))
-    return request_from_args(root.parse_args(words[1:]), body_reader(body))
+    return request_from_args(root.parse_args(lower_first(words[1:])), body_reader(body))

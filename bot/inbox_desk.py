@@ -14,6 +14,7 @@ from bot.audit import AuditRecord
 from bot.errors import InvalidEntry, NotFound
 from bot.faq import FaqEntry
 from bot.faq_editing import FaqEditor
+from bot.faq_validation import checked_reason
 from bot.inbox import (
     INBOX_WINDOW,
     SHOWN_PER_GROUP,
@@ -85,8 +86,9 @@ class InboxDesk:
         group = self._group(request.number)
         done: dict[str, object] = {"action": request.command, "number": group.key,
                                    "entry_id": request.entry_id, "version": None,
-                                   "added": 0, "skipped": 0, "max_new": MAX_NEW_PHRASINGS,
-                                   "unanswered": []}
+                                   "added": 0, "unanswered": [], "too_long": 0,
+                                   "taken": [], "less_asked": 0, "max_new": MAX_NEW_PHRASINGS}
+        reason = checked_reason(request.reason) if request.reason is not None else None
         if request.command == "attach":
             done |= self._attach(group, request, actor, granted)
             status = "attached"
@@ -97,8 +99,9 @@ class InboxDesk:
             status = "dismissed"
         closed = self.inbox.close_questions(group.question_ids, status, self._audit(
             actor, f"inbox {request.command}", f"group #{group.key}",
-            f"{group.count} question{'s' if group.count != 1 else ''} {status}" +
-            (f" to `{request.entry_id}`" if request.entry_id else "")))
+            f"{_questions(group.count)} {status}" +
+            (f" to `{request.entry_id}`" if request.entry_id else "") +
+            (f"; reason: {reason}" if reason else "")))
         return Reply("inbox_done", done | {"closed": closed})
 
     def _listing(self, limit: int) -> Reply:
@@ -121,23 +124,42 @@ class InboxDesk:
 
     def _attach(self, group: QuestionGroup, request: InboxRequest, actor: str,
                 granted: bool) -> dict[str, object]:
-        phrases, skipped = _phrasings(group)
-        reason = request.reason or f"inbox group #{group.key}: asked {group.count} times"
-        version, added = self._add_phrasings(actor, request.entry_id, phrases, reason, granted)
-        return {"version": version, "added": added, "skipped": skipped,
-                "unanswered": self._unanswered(request.entry_id, phrases)}
+        entry = self._live_entry(request.entry_id)
+        wordings = self._wordings(group, entry.id)
+        known = {phrasing_key(p) for p in (entry.title, *entry.alternates)}
+        if not wordings.kept and not any(phrasing_key(p) in known for p in group.phrasings):
+            raise InvalidEntry(_none_fit(group, wordings))
+        reason = request.reason or f"inbox group #{group.key}: asked {_times(group.count)}"
+        version, added = self._add_phrasings(actor, entry.id, wordings.kept, reason, granted)
+        return wordings.report() | {"version": version, "added": added,
+                                    "unanswered": self._unanswered(entry.id, wordings.kept)}
 
     def _create(self, group: QuestionGroup, request: InboxRequest, actor: str,
                 granted: bool) -> dict[str, object]:
-        phrases, skipped = _phrasings(group)
         if request.title is None or request.answer is None:
             raise InvalidEntry("`inbox create` needs --title and --answer.")
+        wordings = self._wordings(group, request.entry_id)
+        if not wordings.kept:
+            raise InvalidEntry(_none_fit(group, wordings))
         entry = FaqEntry(request.entry_id, request.title, request.kind, request.answer,
-                         tuple(phrases), request.tags)
-        reason = request.reason or f"from inbox group #{group.key}: asked {group.count} times"
+                         tuple(wordings.kept), request.tags)
+        reason = (request.reason or
+                  f"from inbox group #{group.key}: asked {_times(group.count)}")
         version = self.editor.add(actor, entry, reason, granted=granted)
-        return {"version": version, "added": len(phrases), "skipped": skipped,
-                "unanswered": self._unanswered(entry.id, phrases)}
+        return wordings.report() | {"version": version, "added": len(wordings.kept),
+                                    "unanswered": self._unanswered(entry.id, wordings.kept)}
+
+    def _live_entry(self, entry_id: str) -> FaqEntry:
+        current = self.editor.current(entry_id)
+        if current.removed:
+            raise InvalidEntry(f"`{entry_id}` is removed; `faq restore {entry_id}` first.")
+        return current.entry
+
+    def _wordings(self, group: QuestionGroup, entry_id: str) -> Wordings:
+        """The group's wordings that can become phrasings of `entry_id`, and the others."""
+        owners = {phrasing_key(p): e.id for e in self.faq.current().entries.values()
+                  if e.id != entry_id for p in (e.title, *e.alternates)}
+        return sort_wordings(group.phrasings, owners)
 
     def _pick(self, request: InboxRequest, actor: str, granted: bool) -> Reply:
         candidate = next((c for c in self.inbox.open_candidates() if c.id == request.number),
@@ -146,27 +168,30 @@ class InboxDesk:
             raise NotFound(f"There is no open pick #{request.number}: `inbox` lists them.")
         done: dict[str, object] = {"action": request.command, "number": candidate.id,
                                    "entry_id": candidate.entry_id, "version": None,
-                                   "added": 0, "skipped": 0, "max_new": MAX_NEW_PHRASINGS,
-                                   "unanswered": [], "text": _preview(candidate.text)}
+                                   "added": 0, "unanswered": [], "too_long": 0, "taken": [],
+                                   "less_asked": 0, "max_new": MAX_NEW_PHRASINGS,
+                                   "text": _preview(candidate.text)}
+        reason = checked_reason(request.reason) if request.reason is not None else None
         if request.command == "accept":
-            reason = request.reason or "accepted a \"did you mean\" pick from the inbox"
-            version, added = self._add_phrasings(actor, candidate.entry_id, [candidate.text],
-                                                 reason, granted)
+            version, added = self._add_phrasings(
+                actor, candidate.entry_id, [candidate.text],
+                reason or "accepted a \"did you mean\" pick from the inbox", granted)
             done |= {"version": version, "added": added,
                      "unanswered": self._unanswered(candidate.entry_id, [candidate.text])}
         status = "accepted" if request.command == "accept" else "rejected"
+        key = phrasing_key(candidate.text)
+        same_words = [q.id for q in self.inbox.open_questions(INBOX_WINDOW)
+                      if status == "accepted" and phrasing_key(q.text) == key]
         closed = self.inbox.close_candidate(candidate, status, self._audit(
             actor, f"inbox {request.command}", f"pick #{candidate.id}",
-            f"{_preview(candidate.text)!r} for `{candidate.entry_id}` {status}"))
+            f"{_preview(candidate.text)!r} for `{candidate.entry_id}` {status}" +
+            (f"; reason: {reason}" if reason else "")), same_words)
         return Reply("inbox_done", done | {"closed": closed})
 
     def _add_phrasings(self, actor: str, entry_id: str, phrases: Sequence[str], reason: str,
                        granted: bool) -> tuple[int | None, int]:
         """The new version and how many phrasings it added; (None, 0) if it had them all."""
-        current = self.editor.current(entry_id)
-        if current.removed:
-            raise InvalidEntry(f"`{entry_id}` is removed; `faq restore {entry_id}` first.")
-        entry = current.entry
+        entry = self._live_entry(entry_id)
         known = {phrasing_key(p) for p in (entry.title, *entry.alternates)}
         new = [p for p in phrases if phrasing_key(p) not in known]
         if not new:
@@ -184,8 +209,46 @@ class InboxDesk:
         return AuditRecord(self.clock(), actor, action, target, detail)
 
 
-def _phrasings(group: QuestionGroup) -> tuple[list[str], int]:
-    """The group's wordings to add (the most asked, short enough) and how many are left out."""
-    fitting = [p for p in group.phrasings if len(p) <= MAX_PHRASE]
-    kept = fitting[:MAX_NEW_PHRASINGS]
-    return kept, len(group.phrasings) - len(kept)
+@dataclass(frozen=True)
+class Wordings:
+    """A group's wordings sorted out: those to add as phrasings and why the others are not."""
+
+    kept: list[str]
+    too_long: int  # longer than a phrasing may be
+    taken: list[tuple[str, str]]  # (wording, entry) already a phrasing of another entry
+    less_asked: int  # fit, but beyond the most asked `MAX_NEW_PHRASINGS`
+
+    def report(self) -> dict[str, object]:
+        """What a reply shows of the left-out wordings."""
+        return {"too_long": self.too_long, "less_asked": self.less_asked,
+                "taken": [{"text": _preview(t), "entry_id": e} for t, e in self.taken]}
+
+
+def sort_wordings(phrasings: Sequence[str], owners: dict[str, str]) -> Wordings:
+    """Most asked first: the wordings short enough and no other entry's (at most
+    `MAX_NEW_PHRASINGS` of them), and the others by why they are left out."""
+    fitting = [p for p in phrasings if len(p) <= MAX_PHRASE]
+    taken = [(p, owners[phrasing_key(p)]) for p in fitting if phrasing_key(p) in owners]
+    free = [p for p in fitting if phrasing_key(p) not in owners]
+    return Wordings(free[:MAX_NEW_PHRASINGS], len(phrasings) - len(fitting), taken,
+                    max(0, len(free) - MAX_NEW_PHRASINGS))
+
+
+def _none_fit(group: QuestionGroup, wordings: Wordings) -> str:
+    """Why nothing of a group can be attached, and what to do instead."""
+    why = []
+    if wordings.too_long:
+        why.append(f"longer than a phrasing may be ({MAX_PHRASE} characters)")
+    if wordings.taken:
+        owners = sorted({f"`{e}`" for _, e in wordings.taken})
+        why.append("already phrasings of " + ", ".join(owners))
+    return (f"Nothing was changed: group #{group.key}'s wordings are " + " or ".join(why) +
+            f". Add shorter words with `faq alias ID WORDS`, then `inbox dismiss {group.key}`.")
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
+
+
+def _questions(count: int) -> str:
+    return f"{count} question{'s' if count != 1 else ''}"

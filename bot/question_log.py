@@ -63,6 +63,8 @@ def shareable_text(text: str) -> str | None:
     head = text.split(maxsplit=1)[0].lstrip("/").casefold() if text.strip() else ""
     if not head or head in SECRET_HEADS or _CODE.search(text):
         return None
+    if not any(ch.isalpha() for ch in text):  # a stray number or sign: nothing to learn
+        return None
     return text[:MATCH_CHAR_LIMIT]
 
 

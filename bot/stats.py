@@ -59,12 +59,13 @@ class EntryStats:
     ratings: int
     helpful_share: float | None  # None without ratings
     last_asked: datetime | None
+    live: bool = True  # False once the entry was removed
 
     @property
     def needs_review(self) -> bool:
-        """Enough ratings, and too few of them helpful."""
-        return (self.ratings >= MIN_RATINGS_FOR_REVIEW and self.helpful_share is not None
-                and self.helpful_share < LOW_HELPFUL_SHARE)
+        """A live entry with enough ratings, and too few of them helpful."""
+        return (self.live and self.ratings >= MIN_RATINGS_FOR_REVIEW
+                and self.helpful_share is not None and self.helpful_share < LOW_HELPFUL_SHARE)
 
 
 @dataclass(frozen=True)
@@ -82,22 +83,23 @@ class StatsReport:
         return tuple(sorted(low, key=lambda r: (r.helpful_share or 0.0, -r.ratings, r.entry_id)))
 
 
-def entry_stats(counts: EntryCounts, title: str) -> EntryStats:
-    """One entry's row from its counts."""
+def entry_stats(counts: EntryCounts, title: str | None) -> EntryStats:
+    """One entry's row from its counts; a removed entry (no title) is titled by its id."""
     share = counts.helpful / counts.ratings if counts.ratings else None
-    return EntryStats(counts.entry_id, title, counts.answered + counts.suggested,
-                      counts.answered, counts.suggested, counts.ratings, share,
-                      counts.last_asked)
+    return EntryStats(counts.entry_id, title or counts.entry_id,
+                      counts.answered + counts.suggested, counts.answered, counts.suggested,
+                      counts.ratings, share, counts.last_asked, live=title is not None)
 
 
 def stats_report(since: datetime, counts: Sequence[EntryCounts], totals: OutcomeTotals,
                  titles: Mapping[str, str]) -> StatsReport:
     """Every live entry (`titles`) and every entry with activity, most asked first.
 
-    An entry that is no longer live keeps its row, titled by its id.
+    An entry that is no longer live keeps its row, titled by its id, and is not listed for
+    review.
     """
     by_id = {c.entry_id: c for c in counts}
-    rows = [entry_stats(by_id.get(i, EntryCounts(i)), titles.get(i, i))
+    rows = [entry_stats(by_id.get(i, EntryCounts(i)), titles.get(i))
             for i in sorted(set(by_id) | set(titles))]
     rows.sort(key=lambda r: (-r.asked, -r.answered, r.entry_id))
     return StatsReport(since, tuple(rows), totals)

@@ -263,15 +263,15 @@ class FakeQuestionLog:
         return sorted((Candidate(first[k], k[0], k[1], n, NOW) for k, n in counts.items()),
                       key=lambda c: (-c.count, c.id))
 
-    def close_candidate(self, candidate: Candidate, status: str, action: AuditRecord) -> int:
+    def close_candidate(self, candidate: Candidate, status: str, action: AuditRecord,
+                        question_ids: Sequence[int] = ()) -> int:
         same = [p for p in self.picks
                 if p[2] == "open" and (p[0], p[1]) == (candidate.text, candidate.entry_id)]
         for p in same:
             p[2] = status
-        if status == "accepted":
-            for i, question in enumerate(self.asked, 1):
-                if self.inbox_status.get(i) == "open" and question.text == candidate.text:
-                    self.inbox_status[i] = "attached"
+        for i in question_ids:
+            if self.inbox_status.get(i) == "open":
+                self.inbox_status[i] = "attached"
         self.audit.append(action)
         return len(same)
 

@@ -41,7 +41,7 @@ def test_double_quotes_straight_or_curly_group_words_and_keep_line_breaks() -> N
 def test_a_missing_option_is_answered_with_how_to_type_the_command() -> None:
     with pytest.raises(BadUsage, match=r"required: --reason\. Type it as `faq remove "):
         parse_chat("faq remove refund-request")
-    with pytest.raises(BadUsage, match="invalid int value: 'two'"):
+    with pytest.raises(BadUsage, match="a version is a whole number from 1, not 'two'"):
         parse_chat("faq revert refund-request two")
     with pytest.raises(BadUsage, match="not closed"):
         parse_chat('faq alias refund-request "money back')
@@ -80,3 +80,14 @@ def test_diff_and_revert_name_their_versions() -> None:
 
 def test_words_are_split_on_white_space_only() -> None:
     assert chat_words("a #b c\\d 'e") == ["a", "#b", "c\\d", "'e"]
+
+
+def test_a_version_is_a_whole_number_from_one_and_the_subcommand_any_case() -> None:
+    for bad in ("0", "-3", "99999999999999999999", "²"):
+        with pytest.raises(BadUsage, match="a version is a whole number from 1"):
+            parse_chat(f"faq revert refund-request {bad}")
+    with pytest.raises(BadUsage, match="a version is a whole number from 1"):
+        parse_chat("faq remove refund-request --base 0 --reason old")
+    assert parse_chat("FAQ ALIAS refund-request Money Back").phrase == "Money Back"
+    with pytest.raises(BadUsage, match=r"Argument SUBCOMMAND: invalid choice: 'fly'"):
+        parse_chat("faq fly refund-request")

@@ -229,3 +229,12 @@ def test_a_blank_or_invisible_phrasing_is_refused_with_how_to_give_one(editor: F
         with pytest.raises(InvalidEntry, match="Give the words members ask it with"):
             editor.add_phrasings(ANA, "refund-request", [blank], "x")
     assert len(versions_of(editor).history("refund-request")) == 1
+
+
+def test_searching_for_nothing_or_diffing_an_unknown_entry_says_what_is_wrong(
+    editor: FaqEditor,
+) -> None:
+    with pytest.raises(InvalidEntry, match="Give the words to search for"):
+        editor.search("   ")
+    with pytest.raises(NotFound, match="There is no entry `nope`"):
+        editor.diff("nope", 1, 2)

@@ -98,6 +98,56 @@ def test_questions_on_a_subject_the_pack_leaves_out_are_answered_once_a_moderato
     assert say(app, "how do I withdraw to my bank", MEMBER).template == "decline"
 
 
+def test_a_group_too_long_to_be_a_phrasing_is_not_attached_and_stays_in_the_inbox(
+    app: App,
+) -> None:
+    with_moderator(app)
+    story = "Is there a dark mode? " + "My eyes hurt at night. " * 30
+    say(app, story, MEMBER)
+    number = group_of(app, story[:159] + "…")
+    refused = say(app, f"inbox attach {number} bot-help")
+    assert refused.template == "error"
+    assert "longer than a phrasing may be (500 characters)" in refused.context["message"]
+    assert f"then `inbox dismiss {number}`" in refused.context["message"]
+    assert len(app.questions.open_questions(10)) == 1
+    assert len(app.editor.history("bot-help")) == 1
+
+
+def test_wordings_another_entry_already_has_are_left_out_and_named(app: App) -> None:
+    with_moderator(app)
+    for question in DARK_MODE:
+        say(app, question, MEMBER)
+    say(app, f'faq alias profile-photo "{DARK_MODE[1]}"')
+    number = group_of(app, DARK_MODE[0])
+    done = say(app, f"inbox attach {number} bot-help")
+    assert (done.context["added"], done.context["taken"]) == (
+        2, [{"text": DARK_MODE[1], "entry_id": "profile-photo"}])
+    assert (f'Not added, already phrasings of other entries: "{DARK_MODE[1]}" '
+            "(`profile-photo`).") in shown(app, done)
+
+
+def test_a_reason_given_for_dismissing_or_rejecting_goes_to_the_audit_log(app: App) -> None:
+    with_moderator(app)
+    say(app, "tell me a joke", MEMBER)
+    number = group_of(app, "tell me a joke")
+    assert say(app, f'inbox dismiss {number} --reason "   "').template == "error"
+    say(app, f'inbox dismiss {number} --reason "small talk, not ours"')
+    assert app.audit.recent(1)[0].detail == (
+        "1 question dismissed; reason: small talk, not ours")
+
+
+def test_accepting_a_pick_closes_questions_worded_like_it_whatever_the_case(app: App) -> None:
+    with_moderator(app)
+    member = ConsoleSession(app, MEMBER)
+    question = "client ended the contract, what about the milestones"
+    member.reply_to(question)
+    member.reply_to("1")
+    say(app, question.upper() + "??", MEMBER)
+    candidate, = app.questions.open_candidates()
+    say(app, f"inbox accept {candidate.id}")
+    assert app.questions.open_questions(10) == []
+
+
 def test_a_dismissed_group_leaves_the_inbox_until_members_ask_it_again(app: App) -> None:
     with_moderator(app)
     say(app, "tell me a joke", MEMBER)

@@ -76,6 +76,13 @@ def test_words_that_may_hold_a_link_code_are_never_kept(assistant: Assistant,
     assert [q.text for q in log_of(assistant).asked] == [None]
 
 
+@pytest.mark.parametrize("stray", ["1", "-1", "+", "42 !!", "???"])
+def test_a_stray_number_or_sign_is_counted_but_never_reaches_the_inbox(assistant: Assistant,
+                                                                       stray: str) -> None:
+    assistant.handle(Incoming(stray, ANA))
+    assert [q.text for q in log_of(assistant).asked] in ([], [None])
+
+
 def test_a_question_with_a_personal_topic_among_its_choices_keeps_no_words(
     assistant: Assistant,
 ) -> None:

@@ -84,8 +84,9 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
         "candidates": [{"id": 3, "text": "where is my money @everyone",
                         "entry_id": "payment-pending", "count": 2}]},
     "inbox_done": {"action": "attach", "number": 12, "entry_id": "payment-pending",
-                   "version": 5, "added": 3, "skipped": 1, "max_new": 12, "closed": 6,
-                   "unanswered": ["pay in {% bitcoin %}"]},
+                   "version": 5, "added": 3, "too_long": 1, "less_asked": 2, "max_new": 12,
+                   "taken": [{"text": "paypal {{ x }}", "entry_id": "payment-stages"}],
+                   "closed": 6, "unanswered": ["pay in {% bitcoin %}"]},
     "rated": {"helpful": False},
 }
 

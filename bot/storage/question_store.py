@@ -91,8 +91,9 @@ class SqlQuestionLog:
                 .order_by(count.desc(), last.desc(), func.min(row.id)))
             return [Candidate(i, text, entry_id, n, at) for i, text, entry_id, n, at in found]
 
-    def close_candidate(self, candidate: Candidate, status: str, action: AuditRecord) -> int:
-        """Mark the candidate and identical open picks; accepting attaches same-worded questions."""
+    def close_candidate(self, candidate: Candidate, status: str, action: AuditRecord,
+                        question_ids: Sequence[int] = ()) -> int:
+        """Mark the candidate and identical open picks, and attach the open `question_ids`."""
         row = CandidatePhrasingRow
         with Session(self._engine) as session, session.begin():
             closed = _changed(session.execute(
@@ -100,10 +101,10 @@ class SqlQuestionLog:
                 .where(row.status == "open", row.text == candidate.text,
                        row.entry_id == candidate.entry_id)
                 .values(status=status)))
-            if status == "accepted":
+            for start in range(0, len(question_ids), _CHUNK):
                 session.execute(update(QuestionRow)
-                                .where(QuestionRow.inbox_status == "open",
-                                       QuestionRow.text == candidate.text)
+                                .where(QuestionRow.id.in_(question_ids[start:start + _CHUNK]),
+                                       QuestionRow.inbox_status == "open")
                                 .values(inbox_status="attached"))
             add_audit(session, action)
         return closed
