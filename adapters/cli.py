@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from adapters.cli_input import check_arguments
 from adapters.faq_command import (
     audit,
     define_commands,
@@ -18,16 +19,17 @@ from adapters.faq_command import (
     is_editing,
     list_all,
     moderators,
+    show_entry,
 )
 from adapters.inbox_command import define_commands as define_inbox_commands
 from adapters.inbox_command import inbox, stats
+from adapters.pack_command import export_faq, import_pack
 from bot.app import App, build_app, utc_now
 from bot.demo import demo_dataset, link_demo_member
 from bot.errors import UserError
 from bot.evaluation import predict, read_labelled, score
-from bot.knowledge_pack import dump_entry, entry_to_mapping, load_entries, load_pack, write_pack
+from bot.knowledge_pack import load_pack
 from bot.linking import CODE_LIFETIME
-from bot.pack_import import apply_import, plan_import
 from bot.resources import knowledge_dir
 from bot.settings import Settings, settings_from_environ, sqlite_url
 
@@ -136,7 +138,9 @@ def _chat(app: App, args: argparse.Namespace) -> int:
 
 def _faq(app: App, args: argparse.Namespace) -> int:
     if args.faq_command == "import":
-        return _import_pack(app, args)
+        return import_pack(app, args)
+    if args.faq_command == "export":
+        return export_faq(app, args)
     if is_editing(args):
         return edit_faq(app, args)
     if args.faq_command == "list" and args.all:
@@ -145,48 +149,7 @@ def _faq(app: App, args: argparse.Namespace) -> int:
         for entry in app.faq.all_entries():
             print(f"{entry.id:28} {entry.kind:9} {entry.title}")
         return 0
-    if args.faq_command == "show":
-        found = app.faq.get(args.id)
-        if found is None:
-            raise UserError(f"there is no entry {args.id!r}; `forumbot faq list` shows them")
-        print(dump_entry(found), end="")
-        return 0
-    entries = app.faq.all_entries()
-    if args.format == "json":
-        text = json.dumps([entry_to_mapping(e) | {"alternates": list(e.alternates)}
-                           for e in entries], ensure_ascii=False, indent=2) + "\n"
-        if args.out:
-            args.out.write_text(text, encoding="utf-8")
-        else:
-            sys.stdout.write(text)
-        return 0
-    if args.out is None:
-        sys.stdout.write("---\n".join(dump_entry(e) for e in entries))
-        return 0
-    done = write_pack(entries, app.settings.knowledge_dir or knowledge_dir(), args.out)
-    print(f"wrote {done.written} entries to {args.out / 'entries'}", file=sys.stderr)
-    for name in done.removed:
-        print(f"removed {name}: not a live entry in the database", file=sys.stderr)
-    for name in done.copied:
-        print(f"copied {name} from the pack in use", file=sys.stderr)
-    return 0
-
-
-def _import_pack(app: App, args: argparse.Namespace) -> int:
-    if not args.dry_run and not args.actor:
-        raise UserError("say who imports with --as WHO (or look first with --dry-run)")
-    planned = plan_import(app.editor, load_entries(args.dir))
-    for change in planned:
-        sys.stdout.write(change.diff)
-    counts = {a: sum(c.action == a for c in planned) for a in ("add", "edit", "restore")}
-    summary = f"{counts['add']} to add, {counts['edit']} to change, {counts['restore']} to restore"
-    if args.dry_run or not planned:
-        print(f"dry run: {summary}; nothing changed" if args.dry_run else "nothing to import")
-        return 0
-    applied = apply_import(app.editor, args.actor, args.reason, planned)
-    app.assistant.faq.refresh()
-    print(f"imported {len(applied)} entries: {summary}")
-    return 0
+    return show_entry(app, args.id)
 
 
 def _sync(app: App, args: argparse.Namespace) -> int:
@@ -228,7 +191,16 @@ def _eval(app: App, args: argparse.Namespace) -> int:
 
 
 def run(argv: Sequence[str], environ: dict[str, str]) -> int:
-    """Run one command; returns the exit status."""
+    """Run one command; returns the exit status.
+
+    Arguments that are not valid UTF-8 are refused before anything else is done; a closed
+    standard output (`forumbot ... | head`) raises `BrokenPipeError` for `main` to end quietly.
+    """
+    try:
+        check_arguments(argv)
+    except UserError as exc:
+        print(f"forumbot: {exc.message}", file=sys.stderr)
+        return 2
     args = _parser().parse_args(argv)
     app: App | None = None
     try:
@@ -260,6 +232,8 @@ def run(argv: Sequence[str], environ: dict[str, str]) -> int:
     except KeyboardInterrupt:
         print("forumbot: interrupted; nothing half-done was kept", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        raise
     except Exception:
         log.exception("forumbot %s failed", args.command)
         return 1
@@ -318,8 +292,21 @@ def _handoffs(app: App, args: argparse.Namespace) -> int:
 
 
 def main() -> None:
-    """The `forumbot` console script."""
-    sys.exit(run(sys.argv[1:], dict(os.environ)))
+    """The `forumbot` console script; output piped into `head` ends it quietly."""
+    try:
+        status = run(sys.argv[1:], dict(os.environ))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+        status = 1
+    sys.exit(status)
+
+
+def _silence_stdout() -> None:
+    """Point standard output at the null device, so that the flush at exit does not fail
+    again on the closed pipe (the recipe in the `signal` module's SIGPIPE note)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.app import App
+from bot.commands import parse
 from bot.delivery import take_pending
+from bot.errors import UserError
 from bot.faq_commands import reads_body
 from bot.messages import Incoming, Reply
 from bot.storage.outbox_store import SqlOutbox
@@ -21,7 +23,10 @@ RATINGS = {"+": True, "-": False}  # typed right after an answer: helpful, not h
 RATE_HINT = "Type + or - right after an answer to tell me whether it helped."
 BODY_PROMPT = "...> "
 BODY_END = "."
-BODY_HINT = "Type the answer (Markdown, any number of lines); a line with only . ends it."
+BODY_HINT = ("Type the answer (Markdown, any number of lines); a line with only . ends it, "
+             "/quit cancels.")
+CANCELLED = "Cancelled: nothing was saved."
+BODY_COMMANDS = {"faq moderation", "inbox"}  # commands whose `--answer -` reads the next lines
 
 
 def console_identity(user: str | None) -> str:
@@ -112,15 +117,41 @@ def lines(read: Callable[[str], str], prompt: str = PROMPT) -> Iterator[str]:
             return
 
 
-def read_body(read: Callable[[str], str], write: Callable[[str], None]) -> str:
-    """The lines typed until one holding only `BODY_END` (or end of input), as one text."""
+def takes_body(session: ConsoleSession, line: str) -> bool:
+    """Whether the lines after this one are its answer: a moderator's `faq` or `inbox` command
+    saying `--answer -`. Anyone else's line is handled alone (a member's question, or a refusal
+    for a non-moderator)."""
+    if not reads_body(line):
+        return False
+    try:
+        command = parse(line)
+    except UserError:
+        return False
+    if command is None or command.name not in BODY_COMMANDS:
+        return False
+    return session.app.assistant.moderation.is_moderator(incoming(line, session.user))
+
+
+def read_body(read: Callable[[str], str], write: Callable[[str], None]) -> str | None:
+    """The lines typed until one holding only `BODY_END`, as one text; None when a quit word
+    cancels it. End of input raises `EOFError`, which cancels it too."""
     write(BODY_HINT)
     typed = []
-    for line in lines(read, BODY_PROMPT):
-        if line.strip() == BODY_END:
-            break
+    while (line := read(BODY_PROMPT)).strip() != BODY_END:
+        if line.strip().lower() in QUIT_WORDS:
+            return None
         typed.append(line)
     return "\n".join(typed).strip("\n")
+
+
+def reply_to_line(session: ConsoleSession, line: str, read: Callable[[str], str],
+                  write: Callable[[str], None]) -> str:
+    """The reply to one typed line; a moderator's `--answer -` first reads the answer's lines,
+    and sends nothing when they are cancelled."""
+    if not takes_body(session, line):
+        return session.reply_to(line)
+    body = read_body(read, write)
+    return CANCELLED if body is None else session.reply_to(line, body)
 
 
 def show_notifications(session: ConsoleSession, write: Callable[[str], None]) -> None:
@@ -148,9 +179,10 @@ def chat(app: App, user: str, history: Path | None, read: Callable[[str], str] =
                 break
             if not line.strip():
                 continue
-            body = read_body(read, write) if reads_body(line) else None
-            write(session.reply_to(line, body))
+            write(reply_to_line(session, line, read, write))
             write("")
+    except EOFError:  # the input ended inside an answer: nothing is sent
+        write(CANCELLED)
     except KeyboardInterrupt:
         write("")
     finally:

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import sys
 from typing import Any
 
+from adapters.cli_input import read_standard_input
 from bot.app import App, utc_now
 from bot.commands import FAQ_MODERATOR_WORDS
-from bot.errors import UserError
+from bot.errors import NotFound, UserError
 from bot.faq_commands import define, request_from_args
 from bot.faq_desk import FaqDesk
-from bot.moderators import checked_identity
+from bot.knowledge_pack import dump_entry
+from bot.moderators import checked_actor, checked_identity
 
 OPERATOR = "cli"  # the actor of read-only commands, which take no `--as`
 MAX_AUDIT_LIMIT = 1_000_000
@@ -46,15 +47,36 @@ def is_editing(args: argparse.Namespace) -> bool:
     return str(args.faq_command) in FAQ_MODERATOR_WORDS
 
 
+def actor_of(args: argparse.Namespace) -> str:
+    """Who acts: the `--as` name, checked, or the operator for commands without `--as`."""
+    actor: str | None = getattr(args, "actor", None)
+    return OPERATOR if actor is None else checked_actor(actor)
+
+
 def edit_faq(app: App, args: argparse.Namespace) -> int:
     """Carry out `forumbot faq add|edit|alias|...` and print the reply."""
-    actor = getattr(args, "actor", None) or OPERATOR
-    if not actor.strip():
-        raise UserError("--as needs a name, for the history and the audit log")
-    request = request_from_args(args, read_stdin=sys.stdin.read)
-    reply = FaqDesk(app.editor).handle(request, actor.strip(), granted=True)
+    actor = actor_of(args)
+    request = request_from_args(args, read_stdin=read_standard_input)
+    reply = FaqDesk(app.editor).handle(request, actor, granted=True)
     print(app.renderer.render(reply, "text"))
     return 0
+
+
+def show_entry(app: App, entry_id: str) -> int:
+    """`forumbot faq show ID`: the live entry as pack YAML; a removed one is named as such."""
+    entry_id = entry_id.strip().lower()
+    found = app.faq.get(entry_id)
+    if found is not None:
+        print(dump_entry(found), end="")
+        return 0
+    try:
+        removed = app.editor.current(entry_id).removed
+    except NotFound:
+        removed = False
+    if removed:
+        raise UserError(f"{entry_id!r} is removed; `forumbot faq restore {entry_id} --as WHO` "
+                        "brings it back (`forumbot faq history` shows its versions)")
+    raise UserError(f"there is no entry {entry_id!r}; `forumbot faq list` shows them")
 
 
 def list_all(app: App) -> int:
@@ -72,7 +94,7 @@ def moderators(app: App, args: argparse.Namespace) -> int:
             print(f"{m.identity:40} added by {m.added_by} on {m.added_at:%Y-%m-%d %H:%M}")
         return 0
     identity = checked_identity(args.identity)
-    actor = args.actor or f"cli:{getpass.getuser()}"
+    actor = f"cli:{getpass.getuser()}" if args.actor is None else checked_actor(args.actor)
     if args.moderators_command == "add":
         done = app.moderators.add(identity, actor, utc_now())
         print(f"{identity} is {'now' if done else 'already'} a moderator")

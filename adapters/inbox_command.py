@@ -7,11 +7,11 @@ for the FAQ history and the audit log.
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import timedelta
 from typing import Any
 
-from adapters.faq_command import OPERATOR
+from adapters.cli_input import read_standard_input
+from adapters.faq_command import actor_of
 from bot.app import App, utc_now
 from bot.errors import UserError
 from bot.inbox_commands import define, request_from_args
@@ -23,7 +23,7 @@ from bot.stats import (
     stats_report,
 )
 
-_ENTRY_WIDTH = 32
+_ENTRY_WIDTH = 32  # the entry column at its narrowest; a longer id shown widens it
 MAX_DAYS = 36_500  # a century: the whole history of any forum
 
 
@@ -40,10 +40,8 @@ def define_commands(sub: argparse._SubParsersAction[Any]) -> None:
 
 def inbox(app: App, args: argparse.Namespace) -> int:
     """`forumbot inbox [--limit N]` and `forumbot inbox attach|create|...`: print the reply."""
-    actor = (getattr(args, "actor", None) or OPERATOR).strip()
-    if not actor:
-        raise UserError("--as needs a name, for the history and the audit log")
-    request = request_from_args(args, read_stdin=sys.stdin.read)
+    actor = actor_of(args)
+    request = request_from_args(args, read_stdin=read_standard_input)
     reply = app.assistant.inbox.handle(request, actor, granted=True)
     print(app.renderer.render(reply, "text"))
     return 0
@@ -66,12 +64,13 @@ def _percent(share: float | None) -> str:
 
 def stats_lines(report: StatsReport, days: int) -> list[str]:
     """The report as a table and a few lines of text."""
-    lines = [f"{'entry':{_ENTRY_WIDTH}} {'asked':>6} {'answered':>8} {'suggested':>9} "
+    width = max([_ENTRY_WIDTH, *(len(r.entry_id) for r in report.rows)])
+    lines = [f"{'entry':{width}} {'asked':>6} {'answered':>8} {'suggested':>9} "
              f"{'helpful':>8} {'ratings':>7}  last asked",
-             "-" * (_ENTRY_WIDTH + 61)]
+             "-" * (width + 61)]
     for r in report.rows:
         last = f"{r.last_asked:%Y-%m-%d %H:%M}" if r.last_asked else "-"
-        lines.append(f"{r.entry_id[:_ENTRY_WIDTH]:{_ENTRY_WIDTH}} {r.asked:6} {r.answered:8} "
+        lines.append(f"{r.entry_id:{width}} {r.asked:6} {r.answered:8} "
                      f"{r.suggested:9} {_percent(r.helpful_share):>8} {r.ratings:7}  {last}")
     t = report.totals
     period = f"last {days} day{'s' if days != 1 else ''}"

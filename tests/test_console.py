@@ -46,6 +46,21 @@ def test_ask_prints_one_answer_and_needs_no_setup(tmp_path: Path) -> None:
     assert (tmp_path / "data" / "forumbot.db").exists()
 
 
+@pytest.mark.parametrize("command", [("ask", "what is escrow?"), ("faq", "export")])
+def test_output_piped_into_a_reader_that_stops_early_ends_quietly(
+    tmp_path: Path, command: tuple[str, ...],
+) -> None:
+    env = {"FORUMBOT_DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin",
+           "HOME": str(tmp_path)}
+    with subprocess.Popen([sys.executable, "-m", "adapters.cli", *command], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()  # like `| head -c0`: the reader is gone before any output
+        err = process.stderr.read().decode()
+        status = process.wait(timeout=60)
+    assert (status, err) == (1, "")
+
+
 def environ(tmp_path: Path) -> dict[str, str]:
     return {"FORUMBOT_DATA_DIR": str(tmp_path / "data")}
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from adapters.console import BODY_HINT, RATE_HINT, chat
+import pytest
+
+from adapters.console import BODY_HINT, CANCELLED, RATE_HINT, chat
 from bot.app import App
+from bot.errors import NotFound
 from bot.stats import OutcomeTotals
 
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
@@ -57,3 +61,69 @@ def test_a_moderator_at_the_console_types_a_multi_line_answer_after_answer_dash(
     assert app.editor.current("late-fees").entry.answer == (
         "There are **no** late fees.\n\n- Ask the client {{ 7*7 }} first.")
     assert "- Ask the client {{ 7*7 }} first." in out[-2]
+
+
+ADD_LATE_FEES = ('faq add late-fees --title "Late fees" --answer - --alternate "is there a late '
+                 'fee" --reason "asked twice"')
+MILESTONES_ANSWER = "The client sets the milestones"
+
+
+def typed(*lines: str) -> Callable[[str], str]:
+    """What the member types, line by line, then the end of input (Ctrl-D)."""
+    remaining = iter(lines)
+
+    def read(_prompt: str) -> str:
+        try:
+            return next(remaining)
+        except StopIteration:
+            raise EOFError from None
+
+    return read
+
+
+def chat_with(app: App, user: str, *lines: str) -> str:
+    """The whole console session's output, for the lines typed."""
+    out: list[str] = []
+    chat(app, user, None, read=typed(*lines), write=out.append)
+    return "\n".join(out)
+
+
+def test_a_members_question_holding_answer_dash_is_answered_and_the_next_line_is_a_question(
+    app: App,
+) -> None:
+    out = chat_with(app, "console:bo", "what does --answer - mean for my escrow?",
+                    "who sets the milestones?")
+    assert BODY_HINT not in out
+    assert MILESTONES_ANSWER in out
+
+
+def test_a_non_moderators_faq_add_with_answer_dash_is_refused_without_asking_for_lines(
+    app: App,
+) -> None:
+    out = chat_with(app, "console:bo", ADD_LATE_FEES, "who sets the milestones?")
+    assert BODY_HINT not in out
+    assert "Only moderators can do that" in out
+    assert MILESTONES_ANSWER in out
+    with pytest.raises(NotFound):
+        app.editor.current("late-fees")
+
+
+@pytest.mark.parametrize("quit_word", ["/quit", "exit", "QUIT"])
+def test_a_quit_word_typed_in_an_answer_cancels_it_and_the_chat_goes_on(
+    app: App, quit_word: str,
+) -> None:
+    app.moderators.add("console:mod", "test", LONG_AGO)
+    out = chat_with(app, "console:mod", ADD_LATE_FEES, "There are no late fees.", quit_word,
+                    "who sets the milestones?")
+    assert CANCELLED in out
+    assert MILESTONES_ANSWER in out.split(CANCELLED)[1]
+    with pytest.raises(NotFound):
+        app.editor.current("late-fees")
+
+
+def test_the_end_of_input_in_an_answer_cancels_it_and_ends_the_chat(app: App) -> None:
+    app.moderators.add("console:mod", "test", LONG_AGO)
+    out = chat_with(app, "console:mod", ADD_LATE_FEES, "There are no late fees.")
+    assert out.endswith(CANCELLED)
+    with pytest.raises(NotFound):
+        app.editor.current("late-fees")

@@ -102,3 +102,59 @@ def test_a_moderator_edits_from_the_console_chat(forumbot: Forumbot) -> None:
     out = forumbot("ask", "--user", "ana",
                    'faq edit refund-request --title "Refunds" --reason "shorter"')[1]
     assert out == "Changed `refund-request`: it is now version 2. Members get the change at once.\n"
+
+
+@pytest.mark.parametrize("typed", ["ESCROW-BASICS", " escrow-basics ", "Escrow-Basics"])
+def test_faq_show_finds_an_id_typed_in_capitals_or_with_spaces(
+    forumbot: Forumbot, typed: str,
+) -> None:
+    status, out, _ = forumbot("faq", "show", typed)
+    assert status == 0
+    assert out.startswith("id: escrow-basics\n")
+
+
+def test_faq_show_of_a_removed_entry_says_it_is_removed_and_how_to_restore_it(
+    forumbot: Forumbot,
+) -> None:
+    forumbot("faq", "remove", "escrow-basics", "--reason", "outdated", "--as", "ana")
+    status, out, err = forumbot("faq", "show", "Escrow-Basics")
+    assert (status, out) == (2, "")
+    assert "'escrow-basics' is removed; `forumbot faq restore escrow-basics --as WHO` " \
+        "brings it back" in err
+
+
+def _exported_pack(forumbot: Forumbot, folder: Path) -> Path:
+    forumbot("faq", "export", "--format", "yaml", "--out", str(folder))
+    return folder
+
+
+def test_a_dry_run_names_each_removed_entry_to_restore_and_one_import_is_one_entry(
+    forumbot: Forumbot, tmp_path: Path,
+) -> None:
+    pack = _exported_pack(forumbot, tmp_path / "pack")
+    forumbot("faq", "remove", "escrow-basics", "--reason", "outdated", "--as", "ana")
+
+    status, out, _ = forumbot("faq", "import", str(pack), "--dry-run")
+    assert status == 0
+    assert out.splitlines() == [
+        "restore escrow-basics (removed in the database; same content)",
+        "dry run: 0 to add, 0 to change, 1 to restore; nothing changed"]
+
+    status, out, _ = forumbot("faq", "import", str(pack), "--as", "bob")
+    assert status == 0
+    assert out.splitlines()[-1] == "imported 1 entry: 0 to add, 0 to change, 1 to restore"
+    assert forumbot("faq", "show", "escrow-basics")[0] == 0
+
+
+def test_an_import_without_a_reason_is_refused_before_any_diff_is_printed(
+    forumbot: Forumbot, tmp_path: Path,
+) -> None:
+    pack = _exported_pack(forumbot, tmp_path / "pack")
+    entry = pack / "entries" / "escrow-basics.yaml"
+    entry.write_text(entry.read_text(encoding="utf-8").replace("title: ", "title: New ", 1),
+                     encoding="utf-8")
+
+    status, out, err = forumbot("faq", "import", str(pack), "--as", "bob", "--reason", " ")
+    assert (status, out) == (2, "")
+    assert "Give a reason for the change" in err
+    assert forumbot("audit")[1] == "no moderator actions yet\n"

@@ -64,7 +64,7 @@ def test_faq_import_dry_run_shows_the_diff_and_changes_nothing_then_applies_as_v
     assert run(["faq", "import", str(pack)], env) == 2
     assert "--as WHO" in capsys.readouterr().err
     assert run(["faq", "import", str(pack), "--as", "mod-ana"], env) == 0
-    assert "imported 1 entries" in capsys.readouterr().out
+    assert "imported 1 entry" in capsys.readouterr().out
     assert run(["faq", "history", "refund-request"], env) == 0
     history = capsys.readouterr().out
     assert "mod-ana" in history and "imported from a pack folder" in history

@@ -83,7 +83,7 @@ def test_a_group_closes_once_and_the_second_moderator_closes_nothing(
     assert actions.count("inbox attach") == 2 and "inbox dismiss" in actions
 
 
-def test_identical_picks_are_counted_once_and_accepting_closes_them_and_same_questions(
+def test_identical_picks_are_counted_once_and_accepting_closes_them_and_the_questions_given(
     log: SqlQuestionLog, clock: list[datetime],
 ) -> None:
     log.record_pick("contract over, milestones?", "contract-ended-funded")
@@ -96,7 +96,8 @@ def test_identical_picks_are_counted_once_and_accepting_closes_them_and_same_que
     assert (first.id, first.text, first.entry_id, first.count, first.last_at) == (
         1, "contract over, milestones?", "contract-ended-funded", 2, NOW + timedelta(hours=1))
     assert [(c.id, c.count) for c in others] == [(4, 1), (2, 1)]
-    assert log.close_candidate(first, "accepted", audit("inbox accept")) == 2
+    same, = log.open_questions(10)
+    assert log.close_candidate(first, "accepted", audit("inbox accept"), [same.id]) == 2
     assert [c.id for c in log.open_candidates()] == [4, 2]
     assert log.open_questions(10) == []
 

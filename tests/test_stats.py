@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from adapters.cli import run
+from adapters.inbox_command import stats_lines
 from bot.app import App
 from bot.policy import Outcome
 from bot.question_log import AskedQuestion
@@ -39,9 +40,10 @@ def test_an_entry_is_listed_for_review_with_enough_ratings_and_too_few_helpful(
     assert row.needs_review is listed
 
 
-def test_the_report_lists_live_entries_most_asked_first_and_keeps_removed_ones() -> None:
+def test_the_report_lists_live_entries_most_asked_first_and_keeps_removed_ones_unreviewed(
+) -> None:
     counts = [EntryCounts("refund-request", answered=1, suggested=4, helpful=1, ratings=6),
-              EntryCounts("gone", answered=9),
+              EntryCounts("gone", answered=9, helpful=0, ratings=7),
               EntryCounts("escrow-basics", answered=5, helpful=0, ratings=5)]
     report = stats_report(SINCE, counts, OutcomeTotals(15, 4, 5),
                           {"escrow-basics": "Escrow", "refund-request": "Refunds",
@@ -50,6 +52,7 @@ def test_the_report_lists_live_entries_most_asked_first_and_keeps_removed_ones()
         ("gone", "gone", 9), ("escrow-basics", "Escrow", 5), ("refund-request", "Refunds", 5),
         ("unasked", "Never asked", 0)]  # equally asked: the more often answered first
     assert [r.entry_id for r in report.to_review] == ["escrow-basics", "refund-request"]
+    assert not report.rows[0].needs_review  # removed: nothing left to review
     assert report.totals.questions == 24 and report.totals.decline_rate == 5 / 24
     assert OutcomeTotals().decline_rate is None
 
@@ -90,3 +93,14 @@ def test_forumbot_stats_prints_the_table_the_totals_and_the_entries_to_review(
     assert "--days must be from 1 to 36,500, not 0" in capsys.readouterr().err
     assert run(["stats", "--days", "100000000"], environ) == 2
     assert "--days must be from 1 to 36,500" in capsys.readouterr().err
+
+
+def test_two_long_ids_that_share_their_first_32_characters_are_shown_whole_and_aligned() -> None:
+    first, second = "a" * 32 + "-first", "a" * 32 + "-second-and-longest"
+    report = stats_report(SINCE, [EntryCounts(first, answered=2), EntryCounts(second, answered=1)],
+                          OutcomeTotals(answered=3), {first: "First", second: "Second"})
+    lines = stats_lines(report, 7)
+    assert [line.split()[0] for line in lines[2:4]] == [first, second]
+    last_asked = lines[0].index("last asked")
+    assert lines[2].rindex("-") == lines[3].rindex("-") == last_asked
+    assert len(lines[1]) >= len(lines[3])
