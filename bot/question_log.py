@@ -6,24 +6,17 @@ it (it was declined or only suggested) and it is neither personal nor possibly a
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Protocol
 
 from bot.knowledge_pack import MAX_PHRASE
-from bot.linking import CODE_ALPHABET
+from bot.linking import TYPED_CODE
 from bot.personal import PERSONAL_TOPICS
 from bot.policy import Decision, Outcome
 from bot.text import MATCH_CHAR_LIMIT
 
 # The first word of a message that may carry a link code even when it parsed as a question.
 SECRET_HEADS = frozenset({"link"})
-# A link code as a member may type it: ten letters of the alphabet, or two groups of five.
-_CODE = re.compile(
-    rf"(?<![A-Za-z0-9])(?:[{CODE_ALPHABET}]{{5}}-[{CODE_ALPHABET}]{{5}}"
-    rf"|(?=[{CODE_ALPHABET}]{{0,9}}[2-9])[{CODE_ALPHABET}]{{10}})(?![A-Za-z0-9])",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -61,7 +54,7 @@ def shareable_text(text: str) -> str | None:
     commands; long posts are kept to the part the matcher read.
     """
     head = text.split(maxsplit=1)[0].lstrip("/").casefold() if text.strip() else ""
-    if not head or head in SECRET_HEADS or _CODE.search(text):
+    if not head or head in SECRET_HEADS or TYPED_CODE.search(text):
         return None
     if not any(ch.isalpha() for ch in text):  # a stray number or sign: nothing to learn
         return None

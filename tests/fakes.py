@@ -69,12 +69,9 @@ class FakeHandoffStore:
     items: list[Handoff] = field(default_factory=list)
 
     def offer(self, user: str, platform: str, channel_private: bool, question: str) -> None:
-        self.items = [
-            Handoff(h.id, h.user, h.platform, h.channel_private, h.question, "lapsed", h.created_at)
-            if h.user == user and h.status == "offered" else h
-            for h in self.items
-        ]
-        self.items.append(Handoff(len(self.items) + 1, user, platform, channel_private, question,
+        number = max((h.id for h in self.items), default=0) + 1
+        self.items = [h for h in self.items if not (h.user == user and h.status == "offered")]
+        self.items.append(Handoff(number, user, platform, channel_private, question,
                                   "offered", datetime.now(UTC)))
 
     def queue_last_offer(self, user: str, within: timedelta) -> Handoff | None:

@@ -270,7 +270,20 @@ def test_an_offer_older_than_its_lifetime_is_not_queued(engine: Engine) -> None:
 
     assert recent is not None and recent.question == "asked 59 minutes ago"
     assert [h.question for h in handoffs.queued()] == ["asked 59 minutes ago"]
-    assert ("asked two hours ago", "offered") in handoff_statuses(engine)
+
+
+def test_offers_are_kept_only_while_they_can_be_taken_up_and_never_keep_a_link_code(
+    engine: Engine,
+) -> None:
+    handoffs = SqlHandoffStore(engine)
+    handoffs.offer("alice", "discord", False, "alice's first")
+    handoffs.offer("alice", "discord", False, "alice's second")
+    handoffs.offer("bob", "slack", False, "bob, long ago")
+    _age_offer(engine, "bob, long ago", timedelta(hours=2))
+    handoffs.offer("carol", "slack", True, "my code is HKMNP-34567 and it fails")
+
+    assert handoff_statuses(engine) == [
+        ("alice's second", "offered"), ("my code is [code removed] and it fails", "offered")]
 
 
 def test_the_moderators_queue_lists_the_oldest_question_first(engine: Engine) -> None:

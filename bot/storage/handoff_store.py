@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, or_, select
 from sqlalchemy.orm import Session
 
-from bot.handoff import Handoff
+from bot.handoff import OFFER_LIFETIME, Handoff
+from bot.linking import without_codes
 from bot.storage.models import HandoffRow
 
 
@@ -30,21 +31,27 @@ class SqlHandoffStore:
         self._engine = engine
 
     def offer(self, user: str, platform: str, channel_private: bool, question: str) -> None:
-        """Remember a declined question, so that the member can pass it on with one word."""
+        """Remember a declined question, so that the member can pass it on with one word.
+
+        An offer is kept no longer than it can be taken up: the member's earlier offer and
+        everyone's expired ones are deleted, so that who asked which declined question is
+        not kept beside the question log.
+        """
+        now = datetime.now(UTC)
         with Session(self._engine) as session, session.begin():
             session.execute(
-                update(HandoffRow)
-                .where(HandoffRow.user == user, HandoffRow.status == "offered")
-                .values(status="lapsed")
+                delete(HandoffRow)
+                .where(HandoffRow.status == "offered",
+                       or_(HandoffRow.user == user, HandoffRow.created_at < now - OFFER_LIFETIME))
             )
             session.add(
                 HandoffRow(
                     user=user,
                     platform=platform,
                     channel_private=channel_private,
-                    question=question,
+                    question=without_codes(question),
                     status="offered",
-                    created_at=datetime.now(UTC),
+                    created_at=now,
                 )
             )
 
