@@ -7,6 +7,7 @@ for the FAQ history and the audit log.
 from __future__ import annotations
 
 import argparse
+import math
 from datetime import timedelta
 from typing import Any
 
@@ -59,7 +60,8 @@ def stats(app: App, args: argparse.Namespace) -> int:
 
 
 def _percent(share: float | None) -> str:
-    return "-" if share is None else f"{share:.0%}"
+    """A share as a whole percent, rounded down: 49.75% is not yet 50%."""
+    return "-" if share is None else f"{math.floor(share * 100)}%"
 
 
 def stats_lines(report: StatsReport, days: int) -> list[str]:

@@ -3,14 +3,16 @@
 Grouping is a greedy leader clustering. Questions are reduced to their sorted content stems
 (question words and fillers dropped); identical reductions are counted once, and the most
 asked reduction not yet grouped leads a new group that takes every ungrouped one at least
-`SIMILARITY` alike. A group is named by its oldest question's id, which stays the same while
-questions join it, so a moderator can list the inbox and act on a group later.
+`SIMILARITY` alike. A group is named by the number of the question it is worded as (the
+oldest asked that way). Acting on that number acts on the open questions like that one
+(`questions_like`), whatever questions arrived since the listing: the same words, new
+questions like them, never a group that re-formed around other words.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -19,6 +21,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.audit import AuditRecord
+from bot.knowledge_pack import MAX_PHRASE
 from bot.text import clean, phrasing_key, stem, stems
 
 # Two questions group when the mean of rapidfuzz's token-set and token-sort ratios (0-100) of
@@ -30,8 +33,12 @@ _MIN_SORT = 2 * SIMILARITY - 100  # below it, not even a token-set ratio of 100 
 # Words that say how something is asked rather than what, beyond `stems`' stopwords.
 _FILLER = frozenset(stem(w) for w in """how what why when where who which whom whose my mine
     got get getting need know tell way ways""".split())
-# The grouping reads the newest this many open questions.
+# The listing groups the newest this many open questions; acting on a group reads this many.
 INBOX_WINDOW = 5000
+ACTION_WINDOW = 100_000
+# A question is compared by at most this many distinct content stems (its first ones): long
+# posts would otherwise make every comparison slow.
+MAX_REDUCED = 40
 # How many of a group's other phrasings and suggested entries a listing shows.
 SHOWN_PER_GROUP = 3
 
@@ -80,10 +87,10 @@ class Inbox(Protocol):
         """The newest open questions, at most `limit`."""
         ...
 
-    def close_questions(self, ids: Sequence[int], status: str, action: AuditRecord) -> int:
-        """Mark the still-open ones of these questions `attached` or `dismissed`, audited.
-
-        Returns how many were still open.
+    def close_questions(self, ids: Sequence[int], status: str,
+                        action: Callable[[int], AuditRecord]) -> int:
+        """Mark the still-open ones of these questions `attached` or `dismissed`, audited as
+        `action` of how many were still open; returns that number.
         """
         ...
 
@@ -91,19 +98,33 @@ class Inbox(Protocol):
         """Open picks, identical ones counted once, most picked first."""
         ...
 
-    def close_candidate(self, candidate: Candidate, status: str, action: AuditRecord,
+    def close_candidate(self, candidate: Candidate, status: str,
+                        action: Callable[[int], AuditRecord],
                         question_ids: Sequence[int] = ()) -> int:
-        """Mark the candidate (and identical open picks) `accepted` or `rejected`, audited,
-        and the still-open ones of `question_ids` attached. Returns how many picks were
-        still open.
+        """Mark the candidate (and identical open picks) `accepted` or `rejected`, audited as
+        `action` of how many picks were still open, and the still-open ones of
+        `question_ids` attached. Returns how many picks were still open.
         """
         ...
 
 
 def reduction(text: str) -> str:
-    """A question as compared: its sorted distinct content stems, or its folded text if none."""
-    kept = sorted({s for s in stems(text) if s not in _FILLER})
-    return " ".join(kept) if kept else " ".join(clean(text).casefold().split())
+    """A question as compared: its sorted distinct content stems (the first `MAX_REDUCED`), or
+    its folded text if none."""
+    kept = sorted(list(dict.fromkeys(s for s in stems(text) if s not in _FILLER))[:MAX_REDUCED])
+    return " ".join(kept) if kept else " ".join(clean(text).casefold().split())[:MAX_PHRASE]
+
+
+def _alike(key: str, keys: list[str], token_sort: np.ndarray) -> np.ndarray:
+    """Indexes into `keys` of those at least `SIMILARITY` alike `key`, given their token-sort
+    ratios to it (only those at `_MIN_SORT` or more are compared further)."""
+    near = np.flatnonzero(token_sort >= _MIN_SORT)
+    if not near.size:
+        return near
+    token_set = process.cdist([key], [keys[j] for j in near], scorer=fuzz.token_set_ratio,
+                              processor=None)[0]
+    found: np.ndarray = near[(token_set + token_sort[near]) / 2 >= SIMILARITY]
+    return found
 
 
 def _leaders(keys: list[str]) -> np.ndarray:
@@ -119,20 +140,14 @@ def _leaders(keys: list[str]) -> np.ndarray:
         if leader_of[i] >= 0:
             continue
         leader_of[i] = i
-        near = np.flatnonzero((token_sort[i] >= _MIN_SORT) & (leader_of < 0))
-        if near.size:
-            token_set = process.cdist([keys[i]], [keys[j] for j in near],
-                                      scorer=fuzz.token_set_ratio, processor=None)[0]
-            mean = (token_set + token_sort[i, near]) / 2
-            leader_of[near[mean >= SIMILARITY]] = i
+        ungrouped = np.where(leader_of < 0, token_sort[i], 0)
+        leader_of[_alike(keys[i], keys, ungrouped)] = i
     return leader_of
 
 
 def group_questions(questions: Sequence[OpenQuestion]) -> list[QuestionGroup]:
     """Similar questions together; most asked groups first, then most recently asked."""
-    by_key: dict[str, list[OpenQuestion]] = {}
-    for q in sorted(questions, key=lambda q: q.id):
-        by_key.setdefault(reduction(q.text), []).append(q)
+    by_key = _by_reduction(questions)
     keys = sorted(by_key, key=lambda k: (-len(by_key[k]), by_key[k][0].id))
     if not keys:
         return []
@@ -142,23 +157,43 @@ def group_questions(questions: Sequence[OpenQuestion]) -> list[QuestionGroup]:
     return sorted(groups, key=lambda g: (-g.count, -g.last_at.timestamp(), g.key))
 
 
-def _group(questions: list[OpenQuestion]) -> QuestionGroup:
-    """One group; its wording is the most asked (the oldest of equally asked ones)."""
+def questions_like(question: OpenQuestion, questions: Sequence[OpenQuestion]) -> QuestionGroup:
+    """The open questions like `question` (itself among them) as a group named by it: what a
+    moderator acting on its number acts on."""
+    by_key = _by_reduction([question, *(q for q in questions if q.id != question.id)])
+    keys = list(by_key)
+    key = reduction(question.text)
+    token_sort = process.cdist([key], keys, scorer=fuzz.ratio, processor=None,
+                               dtype=np.uint8, score_cutoff=_MIN_SORT)[0]
+    alike = {keys[j] for j in _alike(key, keys, token_sort)} | {key}
+    return _group([q for k in keys if k in alike for q in by_key[k]], named_by=question)
+
+
+def _by_reduction(questions: Sequence[OpenQuestion]) -> dict[str, list[OpenQuestion]]:
+    by_key: dict[str, list[OpenQuestion]] = {}
+    for q in sorted(questions, key=lambda q: q.id):
+        by_key.setdefault(reduction(q.text), []).append(q)
+    return by_key
+
+
+def _group(questions: list[OpenQuestion], named_by: OpenQuestion | None = None) -> QuestionGroup:
+    """One group, worded as `named_by` or else as most asked (the oldest of equally asked
+    wordings), and named by the oldest question worded that way."""
     questions.sort(key=lambda q: q.id)
     wordings: Counter[str] = Counter()
-    first: dict[str, str] = {}
+    first: dict[str, OpenQuestion] = {}
     for q in questions:
         wordings[phrasing_key(q.text)] += 1
-        first.setdefault(phrasing_key(q.text), q.text)
-    phrasings = tuple(first[k] for k, _ in wordings.most_common())  # ties keep first-seen order
+        first.setdefault(phrasing_key(q.text), q)
+    order = [k for k, _ in wordings.most_common()]  # ties keep first-seen order
+    if named_by is not None:
+        order.remove(phrasing_key(named_by.text))
+        order.insert(0, phrasing_key(named_by.text))
+    name = named_by or first[order[0]]
     offered = Counter(s for q in questions for s in q.suggestions)
     return QuestionGroup(
-        key=questions[0].id, text=phrasings[0], count=len(questions),
+        key=name.id, text=name.text, count=len(questions),
         last_at=max(q.at for q in questions), question_ids=tuple(q.id for q in questions),
-        phrasings=phrasings, suggested=tuple(e for e, _ in offered.most_common()),
+        phrasings=tuple(first[k].text for k in order),
+        suggested=tuple(e for e, _ in offered.most_common()),
     )
-
-
-def find_group(groups: Sequence[QuestionGroup], question_id: int) -> QuestionGroup | None:
-    """The group holding this question (a group's key is its oldest question's id)."""
-    return next((g for g in groups if question_id in g.question_ids), None)

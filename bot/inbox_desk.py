@@ -16,13 +16,14 @@ from bot.faq import FaqEntry
 from bot.faq_editing import FaqEditor
 from bot.faq_validation import checked_reason
 from bot.inbox import (
+    ACTION_WINDOW,
     INBOX_WINDOW,
     SHOWN_PER_GROUP,
     Candidate,
     Inbox,
     QuestionGroup,
-    find_group,
     group_questions,
+    questions_like,
 )
 from bot.inbox_commands import InboxRequest, parse_chat
 from bot.knowledge_pack import MAX_PHRASE
@@ -97,30 +98,34 @@ class InboxDesk:
             status = "attached"
         else:
             status = "dismissed"
-        closed = self.inbox.close_questions(group.question_ids, status, self._audit(
+        closed = self.inbox.close_questions(group.question_ids, status, lambda n: self._audit(
             actor, f"inbox {request.command}", f"group #{group.key}",
-            f"{_questions(group.count)} {status}" +
+            f"{_questions(n)} {status}" +
             (f" to `{request.entry_id}`" if request.entry_id else "") +
             (f"; reason: {reason}" if reason else "")))
         return Reply("inbox_done", done | {"closed": closed})
 
     def _listing(self, limit: int) -> Reply:
         """The most asked groups (at most `limit`) and the open picks."""
-        groups = group_questions(self.inbox.open_questions(INBOX_WINDOW))
+        newest = self.inbox.open_questions(INBOX_WINDOW + 1)
+        groups = group_questions(newest[:INBOX_WINDOW])
         candidates = self.inbox.open_candidates()
         return Reply("inbox", {
             "groups": [_listed_group(g) for g in groups[:limit]],
             "total_groups": len(groups), "total_questions": sum(g.count for g in groups),
+            "window": INBOX_WINDOW if len(newest) > INBOX_WINDOW else None,
             "candidates": [_listed_candidate(c) for c in candidates[:CANDIDATES_SHOWN]],
             "total_candidates": len(candidates),
         })
 
     def _group(self, number: int) -> QuestionGroup:
-        group = find_group(group_questions(self.inbox.open_questions(INBOX_WINDOW)), number)
-        if group is None:
-            raise NotFound(f"No open group holds question #{number}: `inbox` lists them "
-                           "(another moderator may have handled it).")
-        return group
+        """The open questions like question #`number`: the group the listing named by it."""
+        waiting = self.inbox.open_questions(ACTION_WINDOW)
+        named = next((q for q in waiting if q.id == number), None)
+        if named is None:
+            raise NotFound(f"Question #{number} is not waiting in the inbox: another moderator "
+                           "may have handled it; `inbox` lists what is waiting.")
+        return questions_like(named, waiting)
 
     def _attach(self, group: QuestionGroup, request: InboxRequest, actor: str,
                 granted: bool) -> dict[str, object]:
@@ -180,11 +185,12 @@ class InboxDesk:
                      "unanswered": self._unanswered(candidate.entry_id, [candidate.text])}
         status = "accepted" if request.command == "accept" else "rejected"
         key = phrasing_key(candidate.text)
-        same_words = [q.id for q in self.inbox.open_questions(INBOX_WINDOW)
+        same_words = [q.id for q in self.inbox.open_questions(ACTION_WINDOW)
                       if status == "accepted" and phrasing_key(q.text) == key]
-        closed = self.inbox.close_candidate(candidate, status, self._audit(
+        closed = self.inbox.close_candidate(candidate, status, lambda n: self._audit(
             actor, f"inbox {request.command}", f"pick #{candidate.id}",
             f"{_preview(candidate.text)!r} for `{candidate.entry_id}` {status}" +
+            ("" if n else " (another moderator had handled it)") +
             (f"; reason: {reason}" if reason else "")), same_words)
         return Reply("inbox_done", done | {"closed": closed})
 
@@ -200,6 +206,7 @@ class InboxDesk:
 
     def _unanswered(self, entry_id: str, phrases: Sequence[str]) -> list[str]:
         """The phrases the live FAQ still does not answer with `entry_id`."""
+        self.faq.refresh()  # another process may have made the change this one found made
         snapshot = self.faq.current()
         decisions = {p: decide(snapshot.matcher.rank(p), self.thresholds) for p in phrases}
         return [_preview(p) for p, d in decisions.items()

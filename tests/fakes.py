@@ -245,10 +245,11 @@ class FakeQuestionLog:
         return [OpenQuestion(i, NOW, self.asked[i - 1].text or "", self.asked[i - 1].suggestions)
                 for i in reversed(ids)]
 
-    def close_questions(self, ids: Sequence[int], status: str, action: AuditRecord) -> int:
+    def close_questions(self, ids: Sequence[int], status: str,
+                        action: Callable[[int], AuditRecord]) -> int:
         closed = [i for i in ids if self.inbox_status.get(i) == "open"]
         self.inbox_status.update(dict.fromkeys(closed, status))
-        self.audit.append(action)
+        self.audit.append(action(len(closed)))
         return len(closed)
 
     def open_candidates(self) -> list[Candidate]:
@@ -260,7 +261,8 @@ class FakeQuestionLog:
         return sorted((Candidate(first[k], k[0], k[1], n, NOW) for k, n in counts.items()),
                       key=lambda c: (-c.count, c.id))
 
-    def close_candidate(self, candidate: Candidate, status: str, action: AuditRecord,
+    def close_candidate(self, candidate: Candidate, status: str,
+                        action: Callable[[int], AuditRecord],
                         question_ids: Sequence[int] = ()) -> int:
         same = [p for p in self.picks
                 if p[2] == "open" and (p[0], p[1]) == (candidate.text, candidate.entry_id)]
@@ -269,7 +271,7 @@ class FakeQuestionLog:
         for i in question_ids:
             if self.inbox_status.get(i) == "open":
                 self.inbox_status[i] = "attached"
-        self.audit.append(action)
+        self.audit.append(action(len(same)))
         return len(same)
 
 

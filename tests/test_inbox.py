@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.inbox import OpenQuestion, find_group, group_questions, reduction
+from bot.inbox import MAX_REDUCED, OpenQuestion, group_questions, questions_like, reduction
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -74,15 +74,31 @@ def test_a_group_is_worded_as_asked_most_often_and_lists_each_wording_once() -> 
                                "how much do connects cost?", "connects cost")
 
 
-def test_a_group_keeps_its_number_when_later_questions_join_it() -> None:
-    texts = ["how do I withdraw money to paypal", "tell me a joke",
-             "how to withdraw to paypal"]
-    before = find_group(group_questions(questions(*texts)), 3)
-    after = find_group(group_questions(questions(*texts, "withdraw to paypal?")), 3)
-    assert before is not None and after is not None
-    assert (before.key, after.key) == (1, 1)
-    assert after.question_ids == (1, 3, 4)
-    assert find_group(group_questions(questions(*texts)), 99) is None
+def test_a_group_is_named_by_the_oldest_question_asked_as_it_is_worded() -> None:
+    groups = group_questions(questions(
+        "how to withdraw to paypal", "tell me a joke", "How do I withdraw money to PayPal?",
+        "how do i withdraw money to paypal"))
+    assert [(g.key, g.text, g.count) for g in groups] == [
+        (3, "How do I withdraw money to PayPal?", 3), (2, "tell me a joke", 1)]
+
+
+def test_acting_on_a_number_takes_the_questions_like_that_one_whatever_arrived_since() -> None:
+    listed = questions("zorgcoin wallet payout delay", "zorgcoin wallet payout delay",
+                       "zorgcoin wallet payout delay fee", "tell me a joke")
+    shown, _ = group_questions(listed)
+    arrived = [OpenQuestion(i, START + timedelta(days=1), "wallet payout delay fee refund")
+               for i in range(5, 9)]
+    acted = questions_like(listed[shown.key - 1], [*listed, *arrived])
+    assert (acted.key, acted.text, acted.phrasings[0]) == (1, shown.text, shown.text)
+    assert set(shown.question_ids) <= set(acted.question_ids)
+    assert "tell me a joke" not in acted.phrasings
+
+
+def test_a_long_post_is_compared_by_its_first_content_words_only() -> None:
+    post = " ".join(f"word{i}x" for i in range(200))
+    assert len(reduction(post).split()) == MAX_REDUCED
+    group, = group_questions(questions(post, post + " and more"))
+    assert group.count == 2
 
 
 def test_grouping_is_deterministic_whatever_the_order_questions_arrive_in() -> None:

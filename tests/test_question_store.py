@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -43,8 +43,9 @@ def question(outcome: Outcome, entry_id: str | None = None, suggestions: tuple[s
     return AskedQuestion("slack", False, outcome, entry_id, suggestions, text)
 
 
-def audit(action: str) -> AuditRecord:
-    return AuditRecord(NOW, "console:mod", action, "group #1", "detail")
+def audit(action: str) -> Callable[[int], AuditRecord]:
+    """An audit record of how many items the action closed."""
+    return lambda closed: AuditRecord(NOW, "console:mod", action, "group #1", f"{closed} closed")
 
 
 def test_no_table_of_the_question_log_has_a_column_for_who_asked(engine: Engine) -> None:
@@ -79,8 +80,9 @@ def test_a_group_closes_once_and_the_second_moderator_closes_nothing(
     assert log.close_questions(ids, "attached", audit("inbox attach")) == 1
     assert log.close_questions(ids, "attached", audit("inbox attach")) == 0
     assert log.open_questions(10) == []
-    actions = [r.action for r in SqlAuditLog(engine).recent(10)]
-    assert actions.count("inbox attach") == 2 and "inbox dismiss" in actions
+    records = [(r.action, r.detail) for r in SqlAuditLog(engine).recent(10)]
+    assert records == [("inbox attach", "0 closed"), ("inbox attach", "1 closed"),
+                       ("inbox dismiss", "2 closed")]
 
 
 def test_identical_picks_are_counted_once_and_accepting_closes_them_and_the_questions_given(

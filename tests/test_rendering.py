@@ -75,7 +75,8 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                                    "submitted_at": None, "approved_at": None,
                                    "available_at": None},
                      "invoice": None},
-    "inbox": {"total_groups": 3, "total_questions": 9, "total_candidates": 2, "groups": [
+    "inbox": {"total_groups": 3, "total_questions": 9, "total_candidates": 2, "window": 5000,
+              "groups": [
         {"key": 12, "text": "how do I withdraw to {{ paypal }}?", "count": 6,
          "last_at": "2026-11-25T10:00:00+00:00", "others": ["withdraw to paypal <!here>"],
          "more": 2, "suggested": ["payment-pending"]},
@@ -134,3 +135,14 @@ def test_terminal_escape_sequences_in_user_text_do_not_reach_the_console(
 ) -> None:
     reply = Reply("error", {"message": "red\x1b[31m text\x07"})
     assert renderer.render(reply, "text") == "red[31m text"
+
+
+def test_a_moderator_who_acted_second_is_told_another_had_already_done_it(
+    renderer: Renderer,
+) -> None:
+    done = dict(SAMPLE_CONTEXTS["inbox_done"], closed=0, version=None, added=0)
+    assert "Another moderator had already taken these questions out of the inbox." in (
+        renderer.render(Reply("inbox_done", done), "text"))
+    pick = dict(done, action="reject", text="where is my money")
+    assert "Another moderator had already handled this pick." in (
+        renderer.render(Reply("inbox_done", pick), "text"))

@@ -104,3 +104,9 @@ def test_two_long_ids_that_share_their_first_32_characters_are_shown_whole_and_a
     last_asked = lines[0].index("last asked")
     assert lines[2].rindex("-") == lines[3].rindex("-") == last_asked
     assert len(lines[1]) >= len(lines[3])
+
+
+def test_a_helpful_share_just_under_half_is_not_shown_as_half() -> None:
+    counts = [EntryCounts("escrow-basics", answered=400, helpful=199, ratings=400)]
+    report = stats_report(SINCE, counts, OutcomeTotals(answered=400), {"escrow-basics": "E"})
+    assert stats_lines(report, 7)[-1] == "- escrow-basics: 49% helpful of 400 ratings (E)"

@@ -66,7 +66,8 @@ class SqlQuestionLog:
                 .limit(limit))
             return [OpenQuestion(r.id, r.at, r.text or "", tuple(r.suggestions)) for r in rows]
 
-    def close_questions(self, ids: Sequence[int], status: str, action: AuditRecord) -> int:
+    def close_questions(self, ids: Sequence[int], status: str,
+                        action: Callable[[int], AuditRecord]) -> int:
         """Mark the still-open ones `attached` or `dismissed`; audited. How many were open."""
         closed = 0
         with Session(self._engine) as session, session.begin():
@@ -76,7 +77,7 @@ class SqlQuestionLog:
                     .where(QuestionRow.id.in_(ids[start:start + _CHUNK]),
                            QuestionRow.inbox_status == "open")
                     .values(inbox_status=status)))
-            add_audit(session, action)
+            add_audit(session, action(closed))
         return closed
 
     def open_candidates(self) -> list[Candidate]:
@@ -91,7 +92,8 @@ class SqlQuestionLog:
                 .order_by(count.desc(), last.desc(), func.min(row.id)))
             return [Candidate(i, text, entry_id, n, at) for i, text, entry_id, n, at in found]
 
-    def close_candidate(self, candidate: Candidate, status: str, action: AuditRecord,
+    def close_candidate(self, candidate: Candidate, status: str,
+                        action: Callable[[int], AuditRecord],
                         question_ids: Sequence[int] = ()) -> int:
         """Mark the candidate and identical open picks, and attach the open `question_ids`."""
         row = CandidatePhrasingRow
@@ -106,7 +108,7 @@ class SqlQuestionLog:
                                 .where(QuestionRow.id.in_(question_ids[start:start + _CHUNK]),
                                        QuestionRow.inbox_status == "open")
                                 .values(inbox_status="attached"))
-            add_audit(session, action)
+            add_audit(session, action(closed))
         return closed
 
     def activity(self, since: datetime) -> tuple[list[EntryCounts], OutcomeTotals]:
