@@ -37,6 +37,7 @@ class StoredEntry:
 
     entry: FaqEntry
     seeded_hash: str | None
+    removed: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,8 @@ def plan_sync(pack: Sequence[FaqEntry], stored: Mapping[str, StoredEntry]) -> Sy
 
     An entry whose database content differs from what the pack last seeded was changed by a
     moderator: it is never overwritten, only reported as a conflict (unless the pack now says
-    the same thing, which is no conflict).
+    the same thing, which is no conflict). So is an entry a moderator removed, when the pack
+    says something else now.
     """
     created, updated, unchanged, conflicts = [], [], [], []
     for entry in pack:
@@ -86,7 +88,9 @@ def plan_sync(pack: Sequence[FaqEntry], stored: Mapping[str, StoredEntry]) -> Sy
             continue
         db_hash = current.entry.content_hash()
         pack_hash = entry.content_hash()
-        if db_hash == pack_hash:
+        if current.removed:  # a moderator took it out: the pack does not bring it back
+            (unchanged if db_hash == pack_hash else conflicts).append(entry.id)
+        elif db_hash == pack_hash:
             if current.seeded_hash != pack_hash:
                 updated.append(entry.id)  # same content: only the seed mark moves
             else:

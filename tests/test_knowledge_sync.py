@@ -99,6 +99,13 @@ def test_plan_sees_no_conflict_when_the_moderators_change_equals_the_new_pack_te
     assert report.updated == ("escrow-basics",)  # only the seed mark moves
 
 
+def test_plan_never_changes_an_entry_a_moderator_removed() -> None:
+    removed = StoredEntry(ESCROW, ESCROW.content_hash(), removed=True)
+    new_pack = dataclasses.replace(ESCROW, answer="A newer answer.")
+    assert plan_sync([new_pack], {ESCROW.id: removed}).conflicts == ("escrow-basics",)
+    assert plan_sync([ESCROW], {ESCROW.id: removed}).unchanged == ("escrow-basics",)
+
+
 def test_plan_lists_the_entries_only_the_database_has_and_leaves_them_alone() -> None:
     extra = FaqEntry("zz-moderator-only", "Ours", "faq", "Written by a moderator.")
     also = FaqEntry("aa-moderator-only", "Also ours", "faq", "Also by a moderator.")

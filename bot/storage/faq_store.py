@@ -73,7 +73,7 @@ class SqlFaqStore:
     def plan(self, pack: Sequence[FaqEntry]) -> SyncReport:
         """What `sync` would do now, writing nothing."""
         with Session(self._engine) as session:
-            stored = {r.id: StoredEntry(entry_of(r), r.seeded_hash)
+            stored = {r.id: StoredEntry(entry_of(r), r.seeded_hash, r.removed)
                       for r in session.scalars(select(FaqEntryRow))}
         return plan_sync(pack, stored)
 
@@ -81,7 +81,8 @@ class SqlFaqStore:
         """Seed the pack in one transaction; entries changed in the database are left alone."""
         with Session(self._engine) as session, session.begin():
             rows = {r.id: r for r in session.scalars(select(FaqEntryRow).with_for_update())}
-            stored = {i: StoredEntry(entry_of(r), r.seeded_hash) for i, r in rows.items()}
+            stored = {i: StoredEntry(entry_of(r), r.seeded_hash, r.removed)
+                      for i, r in rows.items()}
             report = plan_sync(pack, stored)
             now = datetime.now(UTC)
             by_id = {e.id: e for e in pack}
