@@ -80,7 +80,10 @@ def plan_sync(pack: Sequence[FaqEntry], stored: Mapping[str, StoredEntry]) -> Sy
     the same thing, which is no conflict). So is an entry a moderator removed, when the pack
     says something else now.
     """
-    created, updated, unchanged, conflicts = [], [], [], []
+    created: list[str] = []
+    updated: list[str] = []
+    unchanged: list[str] = []
+    conflicts: list[str] = []
     for entry in pack:
         current = stored.get(entry.id)
         if current is None:
