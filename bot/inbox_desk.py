@@ -85,10 +85,7 @@ class InboxDesk:
         if request.command in ("accept", "reject"):
             return self._pick(request, actor, granted)
         group = self._group(request.number)
-        done: dict[str, object] = {"action": request.command, "number": group.key,
-                                   "entry_id": request.entry_id, "version": None,
-                                   "added": 0, "unanswered": [], "too_long": 0,
-                                   "taken": [], "less_asked": 0, "max_new": MAX_NEW_PHRASINGS}
+        done = _nothing_done(request.command, group.key, request.entry_id)
         reason = checked_reason(request.reason) if request.reason is not None else None
         if request.command == "attach":
             done |= self._attach(group, request, actor, granted)
@@ -171,11 +168,8 @@ class InboxDesk:
                          None)
         if candidate is None:
             raise NotFound(f"There is no open pick #{request.number}: `inbox` lists them.")
-        done: dict[str, object] = {"action": request.command, "number": candidate.id,
-                                   "entry_id": candidate.entry_id, "version": None,
-                                   "added": 0, "unanswered": [], "too_long": 0, "taken": [],
-                                   "less_asked": 0, "max_new": MAX_NEW_PHRASINGS,
-                                   "text": _preview(candidate.text)}
+        done = _nothing_done(request.command, candidate.id, candidate.entry_id)
+        done["text"] = _preview(candidate.text)
         reason = checked_reason(request.reason) if request.reason is not None else None
         if request.command == "accept":
             version, added = self._add_phrasings(
@@ -250,7 +244,15 @@ def _none_fit(group: QuestionGroup, wordings: Wordings) -> str:
         owners = sorted({f"`{e}`" for _, e in wordings.taken})
         why.append("already phrasings of " + ", ".join(owners))
     return (f"Nothing was changed: group #{group.key}'s wordings are " + " or ".join(why) +
-            f". Add shorter words with `faq alias ID WORDS`, then `inbox dismiss {group.key}`.")
+            f". Add a phrasing in other words with `faq alias ID WORDS`, then "
+            f"`inbox dismiss {group.key}`.")
+
+
+def _nothing_done(action: str, number: int, entry_id: str) -> dict[str, object]:
+    """An `inbox_done` reply's values before the action adds what it did."""
+    return {"action": action, "number": number, "entry_id": entry_id, "version": None,
+            "added": 0, "unanswered": [], "too_long": 0, "taken": [], "less_asked": 0,
+            "max_new": MAX_NEW_PHRASINGS}
 
 
 def _times(count: int) -> str:
