@@ -301,7 +301,10 @@ class Matcher:
         return str(found[0]) if found else word
 
     def _typo_pool(self, length: int, first: str) -> list[str]:
-        """The known words that a word of `length` letters can be similar enough to, in order.
+        """The known words that a word of `length` letters starting with `first` can be similar
+        enough to, in order. Misspellings seldom get the first letter wrong, and keeping it
+        keeps real words the pack does not use from turning into ones it does ("center" is
+        not "enter").
 
         An edit changes a word's length by one at most, so a word's edit distance to another
         is at least their length difference: the others need not be scored. Kept in order,
