@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from adapters.cli import run
 from bot.app import App, build_app
 from bot.knowledge_pack import KnowledgePack, load_pack
 from bot.resources import knowledge_dir
@@ -99,3 +100,19 @@ def make_app() -> Iterator[Callable[..., App]]:
 def app(make_app: Callable[..., App], sqlite_database: str) -> App:
     """A seeded app on a fresh SQLite file."""
     return make_app(sqlite_database)
+
+
+@pytest.fixture
+def forumbot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> Callable[..., tuple[int, str, str]]:
+    """Run `forumbot ARGS...` on a fresh data folder; returns the exit status, standard output
+    and standard error."""
+    environ = {"FORUMBOT_DATA_DIR": str(tmp_path / "data")}
+
+    def call(*args: str) -> tuple[int, str, str]:
+        status = run(list(args), environ)
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return call

@@ -8,22 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.cli import run
-
 Forumbot = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def forumbot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Forumbot:
-    """Run `forumbot ARGS...`; returns the exit status, standard output and standard error."""
-    environ = {"FORUMBOT_DATA_DIR": str(tmp_path / "data")}
-
-    def call(*args: str) -> tuple[int, str, str]:
-        status = run(list(args), environ)
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    return call
 
 
 def test_an_argument_that_is_not_utf8_is_refused_by_name_before_the_database_is_opened(

@@ -8,22 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.cli import run
-
 Forumbot = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def forumbot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Forumbot:
-    """Run `forumbot ARGS...`; returns the exit status, standard output and standard error."""
-    environ = {"FORUMBOT_DATA_DIR": str(tmp_path / "data")}
-
-    def call(*args: str) -> tuple[int, str, str]:
-        status = run(list(args), environ)
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    return call
 
 
 def test_the_operator_adds_edits_and_reverts_an_entry_with_history_and_diff(

@@ -79,12 +79,22 @@ def edit_file(pack: Path, entry_id: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {"FORUMBOT_DATA_DIR": str(tmp_path / "d")}
+
+
+@pytest.fixture
+def pack(tmp_path: Path, env: dict[str, str]) -> Path:
+    """The database's FAQ exported as a pack folder, to edit and import."""
+    folder = tmp_path / "pack"
+    assert run(["faq", "export", "--format", "yaml", "--out", str(folder)], env) == 0
+    return folder
+
+
 def test_an_import_with_one_bad_entry_changes_nothing_at_all(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    pack: Path, env: dict[str, str], capsys: pytest.CaptureFixture[str],
 ) -> None:
-    env = {"FORUMBOT_DATA_DIR": str(tmp_path / "d")}
-    pack = tmp_path / "pack"
-    assert run(["faq", "export", "--format", "yaml", "--out", str(pack)], env) == 0
     edit_file(pack, "refund-request", "title: ", "title: Updated ")
     edit_file(pack, "submit-work", "alternates:\n", "alternates:\n- what is escrow?\n")
     capsys.readouterr()
@@ -98,11 +108,8 @@ def test_an_import_with_one_bad_entry_changes_nothing_at_all(
 
 
 def test_an_import_may_move_a_phrasing_from_one_entry_to_another(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    pack: Path, env: dict[str, str], capsys: pytest.CaptureFixture[str],
 ) -> None:
-    env = {"FORUMBOT_DATA_DIR": str(tmp_path / "d")}
-    pack = tmp_path / "pack"
-    assert run(["faq", "export", "--format", "yaml", "--out", str(pack)], env) == 0
     edit_file(pack, "escrow-basics", "- what is escrow?\n", "")
     edit_file(pack, "submit-work", "alternates:\n", "alternates:\n- what is escrow?\n")
     capsys.readouterr()
