@@ -49,7 +49,7 @@ class Assistant:
 
     def decide(self, text: str) -> Decision:
         """The matcher's ranking turned into answer / suggest / decline."""
-        return decide(self.faq.current().matcher.rank(text), self.thresholds)
+        return decide(self.faq.current().matcher.rank(text), self.thresholds, len(text.split()))
 
     def handle(self, message: Incoming) -> Reply:
         """Reply to one message. Never raises: user errors and crashes become replies."""
@@ -108,7 +108,7 @@ class Assistant:
             return self._command(command, message)
         snapshot = self.faq.current()  # one snapshot per message, however the FAQ changes
         entries = snapshot.entries
-        decision = decide(snapshot.matcher.rank(text), self.thresholds)
+        decision = decide(snapshot.matcher.rank(text), self.thresholds, len(text.split()))
         # Confident, and unsure only which personal topic: the member's data answers both.
         personal_pair = (decision.outcome is Outcome.SUGGEST
                          and decision.score >= self.thresholds.answer

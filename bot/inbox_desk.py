@@ -202,7 +202,8 @@ class InboxDesk:
         """The phrases the live FAQ still does not answer with `entry_id`."""
         self.faq.refresh()  # another process may have made the change this one found made
         snapshot = self.faq.current()
-        decisions = {p: decide(snapshot.matcher.rank(p), self.thresholds) for p in phrases}
+        decisions = {p: decide(snapshot.matcher.rank(p), self.thresholds, len(p.split()))
+                     for p in phrases}
         return [_preview(p) for p, d in decisions.items()
                 if d.outcome is not Outcome.ANSWER or d.entry_id != entry_id]
 

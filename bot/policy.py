@@ -18,12 +18,16 @@ class Outcome(StrEnum):
 @dataclass(frozen=True)
 class Thresholds:
     """Scores are in [0, 1]. Answering the wrong entry is the worst outcome, so `answer`
-    needs both a high score and a clear lead (`answer_margin`) over the runner-up."""
+    needs both a high score and a clear lead (`answer_margin`) over the runner-up. A post of
+    more than `long_post_words` words often touches several subjects: its lead must be
+    `long_post_margin` (measured on forum-style posts; see the README, "Matching")."""
 
     answer: float = 0.35
     answer_margin: float = 0.08
     suggest: float = 0.20
     max_suggestions: int = 3
+    long_post_words: int = 20
+    long_post_margin: float = 0.10
 
 
 @dataclass(frozen=True)
@@ -46,8 +50,8 @@ class Decision:
     suggestions: tuple[str, ...] = ()
 
 
-def decide(ranking: Sequence[Scored], thresholds: Thresholds) -> Decision:
-    """Turn a ranking (best first) into an outcome.
+def decide(ranking: Sequence[Scored], thresholds: Thresholds, words: int = 0) -> Decision:
+    """Turn a ranking (best first) of a message of `words` words into an outcome.
 
     A known out-of-scope subject ranked first declines outright; a message worded exactly
     as one of an entry's phrasings (which a moderator wrote or accepted) is answered with it;
@@ -63,7 +67,9 @@ def decide(ranking: Sequence[Scored], thresholds: Thresholds) -> Decision:
         return Decision(Outcome.ANSWER, top.entry_id, top.score)
     in_scope = [c for c in ranking if c.in_scope]
     runner_up = ranking[1].score if len(ranking) > 1 else 0.0
-    if top.score >= thresholds.answer and top.score - runner_up >= thresholds.answer_margin:
+    margin = (thresholds.long_post_margin if words > thresholds.long_post_words
+              else thresholds.answer_margin)
+    if top.score >= thresholds.answer and top.score - runner_up >= margin:
         return Decision(Outcome.ANSWER, top.entry_id, top.score)
     choices = tuple(
         c.entry_id for c in in_scope[: thresholds.max_suggestions] if c.score >= thresholds.suggest

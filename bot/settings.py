@@ -78,6 +78,8 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         answer=_float(environ, "FORUMBOT_ANSWER_THRESHOLD", defaults.answer),
         answer_margin=_float(environ, "FORUMBOT_ANSWER_MARGIN", defaults.answer_margin),
         suggest=_float(environ, "FORUMBOT_SUGGEST_THRESHOLD", defaults.suggest),
+        long_post_margin=_float(environ, "FORUMBOT_LONG_POST_MARGIN",
+                                defaults.long_post_margin),
     )
     if thresholds.suggest > thresholds.answer:
         raise SettingsError(

@@ -49,5 +49,13 @@ def test_an_exact_wording_of_an_out_of_scope_subject_is_declined() -> None:
     assert d.outcome is Outcome.DECLINE
 
 
+def test_a_long_post_needs_a_clearer_lead_to_be_answered() -> None:
+    ranking = [Scored("a", 0.8), Scored("b", 0.71)]
+    thresholds = Thresholds(answer=0.5, answer_margin=0.08, long_post_margin=0.1)
+    assert decide(ranking, thresholds, words=20).outcome is Outcome.ANSWER
+    long = decide(ranking, thresholds, words=21)
+    assert (long.outcome, long.suggestions) == (Outcome.SUGGEST, ("a", "b"))
+
+
 def test_nothing_to_rank_is_declined() -> None:
     assert decide([], T).outcome is Outcome.DECLINE

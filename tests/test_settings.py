@@ -23,10 +23,10 @@ def test_a_postgresql_url_is_taken_as_given() -> None:
 def test_thresholds_are_read_from_named_settings() -> None:
     settings = settings_from_environ({
         "FORUMBOT_ANSWER_THRESHOLD": "0.7", "FORUMBOT_ANSWER_MARGIN": "0.2",
-        "FORUMBOT_SUGGEST_THRESHOLD": "0.3",
+        "FORUMBOT_SUGGEST_THRESHOLD": "0.3", "FORUMBOT_LONG_POST_MARGIN": "0.25",
     })
     t = settings.thresholds
-    assert (t.answer, t.answer_margin, t.suggest) == (0.7, 0.2, 0.3)
+    assert (t.answer, t.answer_margin, t.suggest, t.long_post_margin) == (0.7, 0.2, 0.3, 0.25)
 
 
 @pytest.mark.parametrize(("key", "value"), [
