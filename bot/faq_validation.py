@@ -23,6 +23,7 @@ RENDERED_LIMITS = {"slack": 3000, "discord": 2000}
 MAX_REASON = 300
 MAX_PHRASINGS = 300  # per entry: far more than members' ways of asking need
 # Mentions that would notify a whole channel or a person when the answer is posted.
+_INVISIBLE = frozenset("\u200b\u200c\u2060\ufeff")  # zero-width; the joiner of emoji stays
 _MENTION = re.compile(r"@(?:everyone|here|channel)\b|<!(?:channel|here|everyone)\b|<@[!&]?\w+>",
                       re.IGNORECASE)
 
@@ -31,9 +32,6 @@ def answer_reply(entry: FaqEntry) -> Reply:
     """The reply an entry is answered with."""
     return Reply("answer", {"entry": {"id": entry.id, "title": entry.title,
                                       "answer": entry.answer, "kind": entry.kind}})
-
-
-_INVISIBLE = frozenset("\u200b\u200c\u2060\ufeff")  # zero-width; the joiner of emoji stays
 
 
 def _printable(text: str) -> str:
