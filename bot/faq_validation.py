@@ -22,8 +22,8 @@ from bot.text import one_line, phrasing_key
 RENDERED_LIMITS = {"slack": 3000, "discord": 2000}
 MAX_REASON = 300
 MAX_PHRASINGS = 300  # per entry: far more than members' ways of asking need
-# Mentions that would notify a whole channel or a person when the answer is posted.
 _INVISIBLE = frozenset("\u200b\u200c\u2060\ufeff")  # zero-width; the joiner of emoji stays
+# Mentions that would notify a whole channel or a person when the answer is posted.
 _MENTION = re.compile(r"@(?:everyone|here|channel)\b|<!(?:channel|here|everyone)\b|<@[!&]?\w+>",
                       re.IGNORECASE)
 
