@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import time
 from collections.abc import Callable
@@ -155,6 +156,41 @@ def test_knowledge_sync_reports_a_moderators_edit_as_a_conflict_and_keeps_it(app
     report = app.faq.sync(app.pack.entries)
     assert report.conflicts == ("refund-request",)
     assert app.editor.current("refund-request").entry.title == "Refunds"
+
+
+def at_once(*actions: Callable[[], object]) -> list[BaseException]:
+    """Run the actions in threads released together; what they raised."""
+    start, errors = threading.Barrier(len(actions)), list[BaseException]()
+
+    def run(action: Callable[[], object]) -> None:
+        start.wait()
+        try:
+            action()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
+def test_a_knowledge_sync_and_an_edit_at_the_same_moment_both_finish(
+    make_app: Callable[..., App], app: App, database_url: str,
+) -> None:
+    operator = make_app(database_url)
+    for round_ in range(5):
+        pack = [dataclasses.replace(e, answer=f"{e.answer} ({round_})")
+                for e in app.pack.entries if e.id != "refund-request"]
+        assert at_once(
+            functools.partial(operator.faq.sync, pack),
+            functools.partial(app.editor.add_phrasings, ANA, "refund-request",
+                              [f"money back, round {round_}"], "race"),
+        ) == []
+    assert app.faq.get("escrow-basics").answer.endswith("(4)")  # type: ignore[union-attr]
+    assert "money back, round 4" in app.editor.current("refund-request").entry.alternates
 
 
 def test_help_lists_the_moderator_commands_only_to_moderators(app: App) -> None:

@@ -78,8 +78,13 @@ class SqlFaqStore:
         return plan_sync(pack, stored)
 
     def sync(self, pack: Sequence[FaqEntry]) -> SyncReport:
-        """Seed the pack in one transaction; entries changed in the database are left alone."""
+        """Seed the pack in one transaction; entries changed in the database are left alone.
+
+        Like every FAQ writer, it locks the revision first, so that writers queue in one order.
+        """
         with Session(self._engine) as session, session.begin():
+            session.execute(select(RevisionRow.value).where(RevisionRow.name == "faq")
+                            .with_for_update())
             rows = {r.id: r for r in session.scalars(select(FaqEntryRow).with_for_update())}
             stored = {i: StoredEntry(entry_of(r), r.seeded_hash, r.removed)
                       for i, r in rows.items()}
