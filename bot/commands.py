@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.errors import UnknownCommand
+from bot.linking import TYPED_CODE
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,6 @@ def _link(rest: str, slash: bool) -> Command | None:
         if slash:
             raise UnknownCommand("Send `link CODE` with the code from the marketplace site.")
         return None
-    if slash or len(rest.split()) == 1:
+    if slash or len(rest.split()) == 1 or TYPED_CODE.fullmatch(rest):
         return Command("link", rest)
     return None

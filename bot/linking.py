@@ -16,10 +16,12 @@ from typing import Protocol
 
 # No 0/O or 1/I: codes are read off a screen and typed.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-# A link code as a member may type it: ten letters of the alphabet, or two groups of five.
+# A link code as a member may type it: two groups of five joined by a dash, or ten letters of
+# the alphabet together or split by a space holding a digit (English words seldom do).
 TYPED_CODE = re.compile(
     rf"(?<![A-Za-z0-9])(?:[{CODE_ALPHABET}]{{5}}-[{CODE_ALPHABET}]{{5}}"
-    rf"|(?=[{CODE_ALPHABET}]{{0,9}}[2-9])[{CODE_ALPHABET}]{{10}})(?![A-Za-z0-9])",
+    rf"|(?=[{CODE_ALPHABET} ]{{0,10}}[2-9])[{CODE_ALPHABET}]{{5}} ?[{CODE_ALPHABET}]{{5}})"
+    rf"(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
 CODE_LENGTH = 10

@@ -30,3 +30,12 @@ def test_faq_show_names_the_entry() -> None:
 def test_an_unknown_slash_command_is_refused_with_a_pointer_to_help() -> None:
     with pytest.raises(UnknownCommand, match="help"):
         parse("/frobnicate now")
+
+
+@pytest.mark.parametrize("text", ["link XZTEH-CGR96", "link xzteh cgr96", "/link XZTEH CGR96"])
+def test_a_link_code_is_a_command_however_its_groups_are_joined(text: str) -> None:
+    assert parse(text) == Command("link", text.split(maxsplit=1)[1])
+
+
+def test_link_followed_by_ordinary_words_is_a_question() -> None:
+    assert parse("link my account please") is None

@@ -69,6 +69,8 @@ def test_commands_are_not_logged_as_questions(assistant: Assistant, command: str
     "link my account with ABCDE FGHJK please",
     "ABCDE-FGHJK",
     "my code q7rtz2kmnp does not work",
+    "XZTEH CGR96",
+    "is xzteh cgr96 still good?",
 ])
 def test_words_that_may_hold_a_link_code_are_never_kept(assistant: Assistant,
                                                         question: str) -> None:
