@@ -11,6 +11,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy import make_url
+from sqlalchemy.exc import OperationalError
+
 from adapters.cli_input import check_arguments
 from adapters.faq_command import (
     audit,
@@ -109,7 +112,7 @@ def _parser() -> argparse.ArgumentParser:
                            "(docs/webhook.md) and GET /healthz")
     serve.add_argument("--host", default="127.0.0.1", help="the address to listen on "
                        "(default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="the port (default: 8000)")
+    serve.add_argument("--port", type=_port, default=8000, help="the port (default: 8000)")
     return parser
 
 
@@ -170,6 +173,8 @@ def _eval(app: App, args: argparse.Namespace) -> int:
         lines = args.file.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise UserError(f"cannot read {args.file}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"cannot read {args.file}: it is not UTF-8 text") from None
     rows = read_labelled(lines, str(args.file))
     unknown = sorted({r.topic for r in rows if r.topic and r.topic not in app.assistant.entries})
     if unknown:
@@ -177,9 +182,11 @@ def _eval(app: App, args: argparse.Namespace) -> int:
     predictions = predict(rows, app.assistant.decide)
     report = score(rows, predictions)
     if args.predictions:
-        with args.predictions.open("w", encoding="utf-8") as out:
-            for p in predictions:
-                out.write(json.dumps(p.to_json(), ensure_ascii=False) + "\n")
+        text = "".join(json.dumps(p.to_json(), ensure_ascii=False) + "\n" for p in predictions)
+        try:
+            args.predictions.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"cannot write {args.predictions}: {exc.strerror}") from None
     print(f"questions                          {report.questions} "
           f"({report.in_scope} in scope, {report.off_topic} off-topic)")
     print(f"in-scope answered right            {report.answered_right:6.1%}")
@@ -188,6 +195,13 @@ def _eval(app: App, args: argparse.Namespace) -> int:
     print(f"right topic among answer/choices   {report.right_among_choices:6.1%}")
     print(f"latency p50 / p99                  {report.p50_ms:.3f} ms / {report.p99_ms:.3f} ms")
     return 0
+
+
+def _port(text: str) -> int:
+    """A TCP port number as typed: 0 to 65535 (0: any free port)."""
+    if not (text.isascii() and text.isdecimal()) or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"a port is a number from 0 to 65535, not {text[:20]!r}")
+    return int(text)
 
 
 def run(argv: Sequence[str], environ: dict[str, str]) -> int:
@@ -213,7 +227,7 @@ def run(argv: Sequence[str], environ: dict[str, str]) -> int:
             settings = dataclasses.replace(
                 settings, database_url=sqlite_url(settings.data_dir / "demo.db"))
         logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
-        app = build_app(settings)
+        app = _open(settings)
         if demo:
             _prepare_demo(app, args)
         if args.command == "db":
@@ -240,6 +254,19 @@ def run(argv: Sequence[str], environ: dict[str, str]) -> int:
     finally:
         if app is not None:
             app.engine.dispose()
+
+
+def _open(settings: Settings) -> App:
+    """The app on the configured database, or a plain reason why the database cannot be used."""
+    where = make_url(settings.database_url).render_as_string(hide_password=True)
+    try:
+        return build_app(settings)
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise UserError(f"cannot open the database {where}: {reason}") from None
+    except OSError as exc:
+        raise UserError(f"cannot open the database {where}: {exc.strerror} "
+                        f"({exc.filename})") from None
 
 
 def _contracts(app: App, args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot import faq_commands, inbox_commands
 from bot.app import App
 from bot.commands import parse
 from bot.delivery import take_pending
@@ -26,7 +27,9 @@ BODY_END = "."
 BODY_HINT = ("Type the answer (Markdown, any number of lines); a line with only . ends it, "
              "/quit cancels.")
 CANCELLED = "Cancelled: nothing was saved."
-BODY_COMMANDS = {"faq moderation", "inbox"}  # commands whose `--answer -` reads the next lines
+# The commands whose `--answer -` reads the next lines, and their parsers.
+BODY_COMMANDS: dict[str, Callable[[str, str | None], object]] = {
+    "faq moderation": faq_commands.parse_chat, "inbox": inbox_commands.parse_chat}
 
 
 def console_identity(user: str | None) -> str:
@@ -118,16 +121,17 @@ def lines(read: Callable[[str], str], prompt: str = PROMPT) -> Iterator[str]:
 
 
 def takes_body(session: ConsoleSession, line: str) -> bool:
-    """Whether the lines after this one are its answer: a moderator's `faq` or `inbox` command
-    saying `--answer -`. Anyone else's line is handled alone (a member's question, or a refusal
-    for a non-moderator)."""
+    """Whether the lines after this one are its answer: a moderator's well-formed `faq` or
+    `inbox` command saying `--answer -`. Anyone else's line is handled alone (a member's
+    question, a refusal for a non-moderator, or what is wrong with the command)."""
     if not reads_body(line):
         return False
     try:
         command = parse(line)
+        if command is None or command.name not in BODY_COMMANDS:
+            return False
+        BODY_COMMANDS[command.name](line, "")
     except UserError:
-        return False
-    if command is None or command.name not in BODY_COMMANDS:
         return False
     return session.app.assistant.moderation.is_moderator(incoming(line, session.user))
 

@@ -28,7 +28,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 ALL_COLUMNS = ("record", *dict.fromkeys(c for columns in COLUMNS.values() for c in columns))
 _WHOLE_NUMBER_COLUMNS = ("seq", "weekly_limit_hours")
-_WHOLE_NUMBER = re.compile(r"[0-9]+")
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,30}")  # longer: left as text, refused where it is read
 
 
 class _Reading:

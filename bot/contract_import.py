@@ -6,7 +6,6 @@ path (`contracts[3].milestones[1].status`) and the reason. The format is docs/co
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -27,7 +26,7 @@ from bot.contracts import (
     Role,
 )
 from bot.errors import ImportProblem
-from bot.import_record import ImportRecord, object_pairs, show
+from bot.import_record import ImportRecord, NotJson, load_json, show
 
 # Column sizes (bot/storage/models.py).
 ID_LIMIT, NAME_LIMIT, TITLE_LIMIT = 64, 200, 300
@@ -169,9 +168,8 @@ def dataset_from_mapping(doc: object) -> Dataset:
 def dataset_from_json(text: str) -> Dataset:
     """Parse and check a JSON import; syntax errors name the line and column."""
     try:
-        doc = json.loads(text, parse_float=Decimal, parse_constant=Decimal,
-                         object_pairs_hook=object_pairs)
-    except json.JSONDecodeError as exc:
-        raise ImportProblem(f"line {exc.lineno}, column {exc.colno}",
-                            f"not valid JSON: {exc.msg}") from None
+        doc = load_json(text)
+    except NotJson as exc:
+        raise ImportProblem(f"line {exc.line}, column {exc.column}",
+                            f"not valid JSON: {exc.reason}") from None
     return dataset_from_mapping(doc)

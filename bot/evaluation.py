@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.errors import UserError
+from bot.import_record import NotJson, load_json
 from bot.policy import Decision, Outcome
 
 
@@ -61,9 +61,9 @@ def read_labelled(lines: Iterable[str], source: str) -> list[Labelled]:
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise UserError(f"{source}:{number}: not JSON ({exc.msg})") from None
+            data = load_json(line)
+        except NotJson as exc:
+            raise UserError(f"{source}:{number}: not JSON ({exc.reason})") from None
         if not isinstance(data, dict) or not isinstance(data.get("q"), str):
             raise UserError(f"{source}:{number}: needs a string \"q\"")
         topic = data.get("topic")

@@ -5,6 +5,7 @@ Every error names the field's record path (`contracts[3].milestones[1].status`) 
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 from bot.errors import ImportProblem
 
 AMOUNT_LIMIT = 32  # characters, as the column holds them
+MAX_DIGITS = 30  # of a whole number in a document: far beyond any count or sequence number
 _WHEN = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?")
 _AMOUNT = re.compile(r"\d+(\.\d+)?")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -27,6 +29,32 @@ class DuplicateKeys(dict[str, Any]):
     """A JSON object that named one key twice (`key`); reported where it is read."""
 
     key = ""
+
+
+class NotJson(ValueError):
+    """A document that is not JSON this project reads, and where (1-based line and column)."""
+
+    def __init__(self, reason: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(reason)
+        self.reason, self.line, self.column = reason, line, column
+
+
+def _whole_number(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise NotJson(f"a number of more than {MAX_DIGITS} digits")
+    return int(text)
+
+
+def load_json(text: str) -> Any:
+    """`text` as JSON: decimals exact, objects that name a key twice marked (`DuplicateKeys`).
+    Raises `NotJson` for bad syntax, numbers of absurd length and absurd nesting."""
+    try:
+        return json.loads(text, parse_float=Decimal, parse_constant=Decimal,
+                          parse_int=_whole_number, object_pairs_hook=object_pairs)
+    except json.JSONDecodeError as exc:
+        raise NotJson(exc.msg, exc.lineno, exc.colno) from None
+    except RecursionError:
+        raise NotJson("nested too deeply") from None
 
 
 def object_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -61,9 +89,17 @@ def _parse_when(text: str) -> datetime | None:
         return None
     try:
         value = datetime.fromisoformat(text)
-    except ValueError:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (ValueError, OverflowError):  # not a day, or out of range once in UTC
         return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class ImportRecord:
@@ -110,6 +146,9 @@ class ImportRecord:
             raise ImportProblem(self.at(key), "is blank")
         if len(value) > limit:
             raise ImportProblem(self.at(key), f"is {len(value)} characters long; at most {limit}")
+        if not value.isascii() and not _is_utf8(value):
+            raise ImportProblem(self.at(key), "holds an escape (\\uD800-\\uDFFF) that is no "
+                                "character")
         control = _CONTROL.search(value)
         if control:
             raise ImportProblem(self.at(key), f"contains a control character "

@@ -41,6 +41,8 @@ def _read_yaml(path: Path) -> Any:
         return yaml.load(path.read_text(encoding="utf-8"), Loader=_SafeLoader)
     except UnicodeDecodeError:
         raise KnowledgeError(str(path), "is not UTF-8 text") from None
+    except OSError as exc:
+        raise KnowledgeError(str(path), f"cannot be read: {exc.strerror}") from None
     except yaml.YAMLError as exc:
         raise KnowledgeError(str(path), f"bad YAML: {exc}".replace("\n", " ")) from None
 

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from bot.errors import ImportProblem, WebhookRejected
-from bot.import_record import ImportRecord, object_pairs
+from bot.import_record import ImportRecord, NotJson, load_json
 from bot.webhook_events import CODE_RULE, Event, EventType, read_change
 
 TIMESTAMP_HEADER = "X-Forumbot-Timestamp"
@@ -46,7 +44,7 @@ def verify_signature(
     if not timestamp_header or not signature_header:
         raise WebhookRejected(401, f"missing the {TIMESTAMP_HEADER} or {SIGNATURE_HEADER} header")
     timestamp = timestamp_header.strip()
-    if not (timestamp.isascii() and timestamp.isdigit()):
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
         raise WebhookRejected(401, f"{TIMESTAMP_HEADER}: expected unix seconds")
     scheme, _, given = signature_header.strip().partition("=")
     expected = sign(secret, timestamp, raw_body)
@@ -68,13 +66,12 @@ def _rejected(problem: ImportProblem) -> WebhookRejected:
 def parse_event(raw_body: bytes) -> Event:
     """Read and check an event; raises `WebhookRejected(400)` naming the field and the reason."""
     try:
-        doc = json.loads(raw_body.decode("utf-8"), parse_float=Decimal, parse_constant=Decimal,
-                         object_pairs_hook=object_pairs)
+        doc = load_json(raw_body.decode("utf-8"))
     except UnicodeDecodeError:
         raise WebhookRejected(400, "body: not UTF-8") from None
-    except json.JSONDecodeError as exc:
-        raise WebhookRejected(400, f"body: not valid JSON: {exc.msg} "
-                              f"(line {exc.lineno}, column {exc.colno})") from None
+    except NotJson as exc:
+        raise WebhookRejected(400, f"body: not valid JSON: {exc.reason} "
+                              f"(line {exc.line}, column {exc.column})") from None
     try:
         envelope = ImportRecord(doc, "", ("id", "type", "time", "data"), "an event")
         event_id = envelope.text("id", EVENT_ID_LIMIT)

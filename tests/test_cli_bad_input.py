@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from adapters.cli import run
+
 Forumbot = Callable[..., tuple[int, str, str]]
 
 
@@ -88,3 +90,49 @@ def test_an_as_name_that_is_empty_or_blank_is_refused_and_nothing_changes(
     assert forumbot("audit")[1] == "no moderator actions yet\n"
     assert forumbot("moderators", "list")[1] == ""
     assert '#1: "can I change the dark mode colors?"' in forumbot("inbox")[1]
+
+
+def test_eval_of_a_file_that_is_not_text_or_a_folder_to_write_to_is_refused(
+    forumbot: Forumbot, tmp_path: Path,
+) -> None:
+    binary = tmp_path / "bin.jsonl"
+    binary.write_bytes(bytes(range(256)) * 4)
+    status, _, err = forumbot("eval", str(binary))
+    assert (status, err) == (2, f"forumbot: cannot read {binary}: it is not UTF-8 text\n")
+    good = tmp_path / "good.jsonl"
+    good.write_text('{"q": "what is escrow?", "topic": "escrow-basics"}\n', encoding="utf-8")
+    status, _, err = forumbot("eval", str(good), "--predictions", str(tmp_path))
+    assert status == 2 and err.startswith(f"forumbot: cannot write {tmp_path}: ")
+
+
+def test_a_knowledge_folder_with_a_folder_for_an_entry_file_is_refused_naming_it(
+    forumbot: Forumbot, tmp_path: Path,
+) -> None:
+    pack = tmp_path / "pack"
+    assert forumbot("faq", "export", "--format", "yaml", "--out", str(pack))[0] == 0
+    (pack / "entries" / "zz-folder.yaml").mkdir()
+    for command in (("knowledge", "sync", "--dir", str(pack)),
+                    ("faq", "import", str(pack), "--dry-run")):
+        status, _, err = forumbot(*command)
+        assert status == 2 and "zz-folder.yaml: cannot be read: Is a directory" in err
+
+
+def test_a_database_that_cannot_be_opened_is_named_without_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    a_file = tmp_path / "not-a-folder"
+    a_file.write_text("", encoding="utf-8")
+    assert run(["ask", "hi"], {"FORUMBOT_DATA_DIR": str(a_file)}) == 2
+    assert capsys.readouterr().err.startswith("forumbot: cannot open the database sqlite")
+    nobody = "postgresql+psycopg://postgres:secret@127.0.0.1:9/x"
+    assert run(["ask", "hi"], {"FORUMBOT_DATABASE_URL": nobody}) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("forumbot: cannot open the database postgresql+psycopg://postgres:***@")
+    assert "secret" not in err and "Traceback" not in err
+
+
+def test_serve_refuses_a_port_out_of_range(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        run(["serve", "--port", "99999"], {})
+    assert exit_.value.code == 2
+    assert "a port is a number from 0 to 65535, not '99999'" in capsys.readouterr().err

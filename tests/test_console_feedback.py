@@ -108,6 +108,17 @@ def test_a_non_moderators_faq_add_with_answer_dash_is_refused_without_asking_for
         app.editor.current("late-fees")
 
 
+def test_a_moderators_command_missing_an_option_is_refused_before_the_answer_is_typed(
+    app: App,
+) -> None:
+    app.moderators.add("console:mod", "test", LONG_AGO)
+    out = chat_with(app, "console:mod", ADD_LATE_FEES.replace(' --reason "asked twice"', ""),
+                    "who sets the milestones?")
+    assert BODY_HINT not in out
+    assert "required: --reason" in out
+    assert MILESTONES_ANSWER in out
+
+
 @pytest.mark.parametrize("quit_word", ["/quit", "exit", "QUIT"])
 def test_a_quit_word_typed_in_an_answer_cancels_it_and_the_chat_goes_on(
     app: App, quit_word: str,

@@ -358,3 +358,35 @@ def test_a_broken_csv_is_rejected_naming_the_line(
 
 def test_a_csv_saved_by_a_spreadsheet_with_a_byte_order_mark_reads_fine() -> None:
     assert dataset_from_csv("\ufeff" + EXAMPLE_CSV) == dataset_from_csv(EXAMPLE_CSV)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('{"accounts": [], "contracts": [{"id": "C", "seq": 1' + "0" * 5000 + "}]}",
+     "a number of more than 30 digits"),
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+])
+def test_absurd_json_is_refused_as_not_json(text: str, expected: str) -> None:
+    assert expected in problem_in_json(text)
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"])
+def test_a_date_that_leaves_the_calendar_in_utc_is_refused_by_name(when: str) -> None:
+    doc = example()
+    doc["contracts"][0]["started_at"] = when
+    assert problem_with(doc).startswith("contracts[0].started_at:")
+
+
+def test_an_escape_that_is_no_character_is_refused_by_name() -> None:
+    text = json.dumps(example()).replace('"acc-alice"', '"acc-\\ud800"', 1)
+    assert "accounts[0].id: holds an escape" in problem_in_json(text)
+
+
+def test_a_csv_number_of_absurd_length_is_refused_by_name() -> None:
+    huge = "9" * 5000
+    lines = EXAMPLE_CSV.splitlines()
+    milestone = next(i for i, line in enumerate(lines) if line.startswith("milestone,"))
+    cells = lines[milestone].split(",")
+    header = lines[0].split(",")
+    cells[header.index("seq")] = huge
+    lines[milestone] = ",".join(cells)
+    assert "seq" in problem_in_csv("\n".join(lines) + "\n")

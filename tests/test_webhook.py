@@ -307,3 +307,20 @@ def test_each_notification_reads_as_one_plain_sentence_in_every_flavor(
         assert words in text and text.endswith("send: contract status C-1"), text
         for flavor in FLAVORS:
             assert "Final files" in renderer.render(Reply("notification", context), flavor)
+
+
+@pytest.mark.parametrize("raw", [
+    b"[" * 100_000 + b"]" * 100_000,
+    body(contract_id="C-1", seq=int("1" * 40)),
+    body(contract_id="C-\ud800", seq=2),  # json.dumps writes the escape, not the character
+    json.dumps({"id": "evt_1", "type": "milestone.funded", "time": "9999-12-31T23:59:59-05:00",
+                "data": {"contract_id": "C-1", "seq": 2}}).encode(),
+], ids=["nested", "huge number", "lone surrogate", "date beyond the calendar"])
+def test_an_event_that_can_never_be_read_is_refused_with_400_not_retried(raw: bytes) -> None:
+    assert refusal(raw).status == 400
+
+
+def test_a_timestamp_of_absurd_length_is_refused_with_401() -> None:
+    with pytest.raises(WebhookRejected, match="expected unix seconds") as caught:
+        verify_signature(SECRET, "1" * 5000, "sha256=00", body(), NOW)
+    assert caught.value.status == 401
