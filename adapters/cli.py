@@ -170,7 +170,7 @@ def _sync(app: App, args: argparse.Namespace) -> int:
 
 def _eval(app: App, args: argparse.Namespace) -> int:
     try:
-        lines = args.file.read_text(encoding="utf-8").splitlines()
+        lines = args.file.read_text(encoding="utf-8-sig").splitlines()
     except OSError as exc:
         raise UserError(f"cannot read {args.file}: {exc.strerror}") from None
     except UnicodeDecodeError:

@@ -34,7 +34,7 @@ BODY_COMMANDS: dict[str, Callable[[str, str | None], object]] = {
 
 def console_identity(user: str | None) -> str:
     """A platform-qualified identity: `console:NAME` (the login name by default)."""
-    name = (user or getpass.getuser() or "member").strip()
+    name = (user or "").strip() or getpass.getuser().strip() or "member"
     return name if name.startswith("console:") else f"console:{name}"
 
 

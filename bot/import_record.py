@@ -18,9 +18,11 @@ from bot.errors import ImportProblem
 
 AMOUNT_LIMIT = 32  # characters, as the column holds them
 MAX_DIGITS = 30  # of a whole number in a document: far beyond any count or sequence number
-_WHEN = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?")
-_AMOUNT = re.compile(r"\d+(\.\d+)?")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_WHEN = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?",
+                   re.ASCII)
+_AMOUNT = re.compile(r"[0-9]+(\.[0-9]+)?")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")  # line breaks of every kind too
+_INVISIBLE = " \t\u200b\u200c\u200d\u2060\ufeff"
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -142,7 +144,7 @@ class ImportRecord:
         value = self.get(key)
         if not isinstance(value, str):
             raise ImportProblem(self.at(key), f"expected a string, got {show(value)}")
-        if not value.strip():
+        if not value.strip(_INVISIBLE):
             raise ImportProblem(self.at(key), "is blank")
         if len(value) > limit:
             raise ImportProblem(self.at(key), f"is {len(value)} characters long; at most {limit}")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
 
-from adapters.console import BODY_HINT, CANCELLED, RATE_HINT, chat
+from adapters.console import BODY_HINT, CANCELLED, RATE_HINT, chat, console_identity
 from bot.app import App
 from bot.errors import NotFound
 from bot.stats import OutcomeTotals
@@ -138,3 +139,9 @@ def test_the_end_of_input_in_an_answer_cancels_it_and_ends_the_chat(app: App) ->
     assert out.endswith(CANCELLED)
     with pytest.raises(NotFound):
         app.editor.current("late-fees")
+
+
+@pytest.mark.parametrize("given", [None, "", "   "])
+def test_a_blank_user_name_falls_back_to_the_login_name(given: str | None) -> None:
+    assert console_identity(given) == f"console:{getpass.getuser()}"
+    assert console_identity(" ana ") == "console:ana"

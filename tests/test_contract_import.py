@@ -390,3 +390,22 @@ def test_a_csv_number_of_absurd_length_is_refused_by_name() -> None:
     cells[header.index("seq")] = huge
     lines[milestone] = ",".join(cells)
     assert "seq" in problem_in_csv("\n".join(lines) + "\n")
+
+
+@pytest.mark.parametrize("amount", ["\u0665\u0660", "\uff150", "50.\u0665"])
+def test_an_amount_in_other_digits_is_refused(amount: str) -> None:
+    doc = example()
+    doc["contracts"][0]["milestones"][0]["amount"] = amount
+    assert "is not a decimal amount" in problem_with(doc)
+
+
+@pytest.mark.parametrize(("title", "reason"), [
+    ("\u200b\u200b", "is blank"), ("Logo\u2028FAKE LINE", "contains a control character"),
+])
+def test_a_title_of_invisible_characters_or_with_a_line_separator_is_refused(
+    title: str, reason: str,
+) -> None:
+    doc = example()
+    doc["contracts"][0]["title"] = title
+    assert problem_with(doc) == f"contracts[0].title: {reason}" + (
+        "" if reason == "is blank" else " (U+2028); write it on one line")
