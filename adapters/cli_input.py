@@ -10,15 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.errors import UserError
-
-
-def is_utf8(text: str) -> bool:
-    """Whether the text encodes to UTF-8 (it holds no lone surrogates)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+from bot.text import is_utf8
 
 
 def shown(text: str) -> str:

@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any, TypeVar
 
 from bot.errors import ImportProblem
+from bot.text import is_utf8
 
 AMOUNT_LIMIT = 32  # characters, as the column holds them
 MAX_DIGITS = 30  # of a whole number in a document: far beyond any count or sequence number
@@ -96,14 +97,6 @@ def _parse_when(text: str) -> datetime | None:
         return None
 
 
-def _is_utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 class ImportRecord:
     """One JSON object being read: its allowed keys checked, its fields typed, its path kept."""
 
@@ -148,7 +141,7 @@ class ImportRecord:
             raise ImportProblem(self.at(key), "is blank")
         if len(value) > limit:
             raise ImportProblem(self.at(key), f"is {len(value)} characters long; at most {limit}")
-        if not value.isascii() and not _is_utf8(value):
+        if not value.isascii() and not is_utf8(value):
             raise ImportProblem(self.at(key), "holds an escape (\\uD800-\\uDFFF) that is no "
                                 "character")
         control = _CONTROL.search(value)

@@ -64,6 +64,16 @@ def clean(text: str) -> str:
     return text.strip()
 
 
+def is_utf8(text: str) -> bool:
+    """Whether the text encodes to UTF-8: it holds no lone surrogate (what Python makes of
+    bytes that were not UTF-8, or of a JSON escape that is no character)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def one_line(text: str) -> str:
     """`text` cleaned, on one line: line breaks become spaces."""
     return " ".join(clean(text).split())
