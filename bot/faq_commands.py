@@ -57,6 +57,16 @@ class ChatParser(argparse.ArgumentParser):
         usage = " ".join(self.format_usage().removeprefix("usage: ").split())
         raise BadUsage(f"{message[:1].upper()}{message[1:]}. Type it as `{usage}`.")
 
+    def parse_words(self, words: list[str]) -> argparse.Namespace:
+        """Parse chat words; words left over are named with the subcommand's own usage."""
+        args, extra = self.parse_known_args(words)
+        if extra:
+            chosen = next((action.choices.get(getattr(args, action.dest, None) or "")
+                           for action in self._actions
+                           if isinstance(action, argparse._SubParsersAction)), None)
+            (chosen or self).error(f"unrecognized arguments: {' '.join(extra)}")
+        return args
+
 
 MAX_VERSION = 2**31 - 1
 
@@ -192,7 +202,7 @@ def parse_chat(text: str, body: str | None = None) -> FaqRequest:
     define(root.add_subparsers(dest="faq_command", required=True, metavar="SUBCOMMAND"),
            command_line=False)
     words = chat_words(text.strip().removeprefix("/"))
-    return request_from_args(root.parse_args(lower_first(words[1:])), body_reader(body))
+    return request_from_args(root.parse_words(lower_first(words[1:])), body_reader(body))
 
 
 def lower_first(words: list[str]) -> list[str]:

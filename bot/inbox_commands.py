@@ -118,4 +118,4 @@ def parse_chat(text: str, body: str | None = None) -> InboxRequest:
     root = ChatParser(prog="inbox", add_help=False, allow_abbrev=False)
     define(root, command_line=False)
     words = chat_words(text.strip().removeprefix("/"))
-    return request_from_args(root.parse_args(lower_first(words[1:])), body_reader(body))
+    return request_from_args(root.parse_words(lower_first(words[1:])), body_reader(body))

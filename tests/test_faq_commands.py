@@ -91,3 +91,9 @@ def test_a_version_is_a_whole_number_from_one_and_the_subcommand_any_case() -> N
     assert parse_chat("FAQ ALIAS refund-request Money Back").phrase == "Money Back"
     with pytest.raises(BadUsage, match=r"Argument SUBCOMMAND: invalid choice: 'fly'"):
         parse_chat("faq fly refund-request")
+
+
+def test_words_left_over_are_named_with_the_subcommands_own_usage() -> None:
+    with pytest.raises(BadUsage, match=r"Unrecognized arguments: extra words\. Type it as "
+                                       r"`faq remove --reason REASON"):
+        parse_chat("faq remove refund-request --reason old extra words")

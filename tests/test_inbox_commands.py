@@ -62,3 +62,9 @@ def test_help_lists_the_inbox_commands_to_moderators_only(pack: KnowledgePack) -
               for m in (False, True)]
     assert not any(u.startswith("inbox") for u in usages[0])
     assert "inbox attach GROUP ID" in usages[1]
+
+
+def test_numbers_left_over_are_named_with_the_subcommands_own_usage() -> None:
+    with pytest.raises(BadUsage, match=r"Unrecognized arguments: 2 3\. Type it as "
+                                       r"`inbox dismiss \[--reason REASON\] GROUP`"):
+        parse_chat("inbox dismiss 1 2 3")
