@@ -19,7 +19,7 @@ from bot.inbox_desk import InboxDesk
 from bot.live_faq import LiveFaq
 from bot.messages import Incoming, Reply
 from bot.personal import PERSONAL_TOPICS, PersonalDesk
-from bot.policy import Decision, Outcome, Thresholds, decide
+from bot.policy import Decision, Outcome, Thresholds
 from bot.question_log import QuestionLog, asked, candidate_text
 from bot.text import MATCH_CHAR_LIMIT, clean
 
@@ -49,7 +49,7 @@ class Assistant:
 
     def decide(self, text: str) -> Decision:
         """The matcher's ranking turned into answer / suggest / decline."""
-        return decide(self.faq.current().matcher.rank(text), self.thresholds, len(text.split()))
+        return self.faq.current().decide(text, self.thresholds)
 
     def handle(self, message: Incoming) -> Reply:
         """Reply to one message. Never raises: user errors and crashes become replies."""
@@ -108,7 +108,7 @@ class Assistant:
             return self._command(command, message)
         snapshot = self.faq.current()  # one snapshot per message, however the FAQ changes
         entries = snapshot.entries
-        decision = decide(snapshot.matcher.rank(text), self.thresholds, len(text.split()))
+        decision = snapshot.decide(text, self.thresholds)
         # Confident, and unsure only which personal topic: the member's data answers both.
         personal_pair = (decision.outcome is Outcome.SUGGEST
                          and decision.score >= self.thresholds.answer

@@ -29,7 +29,7 @@ from bot.inbox_commands import InboxRequest, parse_chat
 from bot.knowledge_pack import MAX_PHRASE
 from bot.live_faq import LiveFaq
 from bot.messages import Incoming, Reply
-from bot.policy import Outcome, Thresholds, decide
+from bot.policy import Outcome, Thresholds
 from bot.text import phrasing_key
 
 # A group adds at most this many of its wordings (the most asked) as phrasings.
@@ -202,8 +202,7 @@ class InboxDesk:
         """The phrases the live FAQ still does not answer with `entry_id`."""
         self.faq.refresh()  # another process may have made the change this one found made
         snapshot = self.faq.current()
-        decisions = {p: decide(snapshot.matcher.rank(p), self.thresholds, len(p.split()))
-                     for p in phrases}
+        decisions = {p: snapshot.decide(p, self.thresholds) for p in phrases}
         return [_preview(p) for p, d in decisions.items()
                 if d.outcome is not Outcome.ANSWER or d.entry_id != entry_id]
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from bot.faq import FaqEntry
 from bot.matching import Matcher
+from bot.policy import Decision, Thresholds, decide
 
 POLL_EVERY = 1.0  # seconds; keeps other replicas within the 2-second promise
 
@@ -25,6 +26,10 @@ class Snapshot:
 
     entries: Mapping[str, FaqEntry]
     matcher: Matcher
+
+    def decide(self, text: str, thresholds: Thresholds) -> Decision:
+        """Answer, suggest or decline for a message, by this snapshot's matcher."""
+        return decide(self.matcher.rank(text), thresholds, len(text.split()))
 
 
 class LiveFaq:
