@@ -109,14 +109,12 @@ class Assistant:
         snapshot = self.faq.current()  # one snapshot per message, however the FAQ changes
         entries = snapshot.entries
         decision = snapshot.decide(text, self.thresholds)
-        # Confident, and unsure only which personal topic: the member's data answers both.
-        personal_pair = (decision.outcome is Outcome.SUGGEST
-                         and decision.score >= self.thresholds.answer
-                         and set(decision.suggestions[:2]) == PERSONAL_TOPICS)
-        logged = (Decision(Outcome.ANSWER, decision.suggestions[0], decision.score)
-                  if personal_pair else decision)
+        if (decision.outcome is Outcome.SUGGEST and decision.score >= self.thresholds.answer
+                and set(decision.suggestions[:2]) == PERSONAL_TOPICS):
+            # Confident, and unsure only which personal topic: the member's data answers both.
+            decision = Decision(Outcome.ANSWER, decision.suggestions[0], decision.score)
         self._logged(lambda: self.questions.record_question(
-            asked(message.platform, message.private, text, logged)))
+            asked(message.platform, message.private, text, decision)))
         if decision.outcome is Outcome.ANSWER and decision.entry_id is not None:
             entry = entries[decision.entry_id]
             if entry.id == HUMAN_ENTRY:
@@ -124,8 +122,6 @@ class Assistant:
             if entry.id in PERSONAL_TOPICS:
                 return self.personal.answer(message, entry, text)
             return self._answer(entry)
-        if personal_pair:
-            return self.personal.answer(message, entries[decision.suggestions[0]], text)
         if decision.outcome is Outcome.SUGGEST:
             choices = [entries[i] for i in decision.suggestions if i in entries]
             return Reply(
