@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot import faq_commands, inbox_commands
 from bot.app import App
 from bot.commands import parse
 from bot.delivery import take_pending
 from bot.errors import UserError
-from bot.faq_commands import reads_body
+from bot.faq import commands as faq_commands
+from bot.faq.commands import reads_body
+from bot.inbox import commands as inbox_commands
 from bot.messages import Incoming, Reply
 from bot.storage.outbox_store import SqlOutbox
 

@@ -21,12 +21,12 @@ from starlette.routing import Route
 
 from adapters.delivery_loop import start_delivery
 from bot.app import App, utc_now
+from bot.contracts.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, parse_event, verify_signature
+from bot.contracts.webhook_events import Event
 from bot.delivery import Sender
 from bot.errors import WebhookRejected
 from bot.storage.event_store import SqlEventStore
 from bot.storage.outbox_store import SqlOutbox
-from bot.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, parse_event, verify_signature
-from bot.webhook_events import Event
 
 log = logging.getLogger(__name__)
 

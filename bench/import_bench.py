@@ -32,8 +32,8 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from adapters.contracts_command import FORMATS
-from bot.contract_csv import ALL_COLUMNS
+from adapters.cli.contracts import FORMATS
+from bot.contracts.csv_import import ALL_COLUMNS
 from bot.settings import sqlite_url
 from bot.storage.contract_store import SqlContractStore
 from bot.storage.database import make_engine, upgrade

@@ -25,10 +25,10 @@ from collections.abc import Callable, Sequence
 from itertools import accumulate
 from pathlib import Path
 
-from bot.knowledge_pack import index_entry, load_pack
-from bot.matching import IndexEntry, Matcher, index_entries
+from bot.faq.knowledge_pack import index_entry, load_pack
+from bot.faq.matching import IndexEntry, Matcher, index_entries
+from bot.faq.vocabulary import Vocabulary
 from bot.resources import knowledge_dir
-from bot.vocabulary import Vocabulary
 
 DOMAIN = """milestone escrow refund dispute client freelancer contract payment pending hourly
 invoice review fund submit approve release balance withdraw account profile feedback rating

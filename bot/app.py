@@ -9,14 +9,14 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 
 from bot.assistant import Assistant
-from bot.faq import FaqEntry
-from bot.faq_desk import FaqDesk
-from bot.faq_editing import FaqEditor
-from bot.inbox_desk import InboxDesk
-from bot.knowledge_pack import KnowledgePack, index_entry, load_pack
-from bot.live_faq import LiveFaq, Snapshot
-from bot.matching import Matcher, index_entries
-from bot.personal import PersonalDesk
+from bot.contracts.personal import PersonalDesk
+from bot.faq.desk import FaqDesk
+from bot.faq.editing import FaqEditor
+from bot.faq.entries import FaqEntry
+from bot.faq.knowledge_pack import KnowledgePack, index_entry, load_pack
+from bot.faq.live import LiveFaq, Snapshot
+from bot.faq.matching import Matcher, index_entries
+from bot.inbox.desk import InboxDesk
 from bot.rendering import Renderer
 from bot.resources import knowledge_dir, templates_dir
 from bot.settings import Settings

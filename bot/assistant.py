@@ -8,19 +8,19 @@ from dataclasses import dataclass
 
 from bot import commands
 from bot.commands import Command
+from bot.contracts.personal import PERSONAL_TOPICS, PersonalDesk
 from bot.errors import NotFound, UserError
-from bot.faq import FaqEntry
-from bot.faq_commands import MODERATOR_HELP
-from bot.faq_desk import FaqDesk
-from bot.faq_validation import answer_reply
+from bot.faq.commands import MODERATOR_HELP
+from bot.faq.desk import FaqDesk
+from bot.faq.entries import FaqEntry
+from bot.faq.live import LiveFaq
+from bot.faq.policy import Decision, Outcome, Thresholds
+from bot.faq.validation import answer_reply
 from bot.handoff import OFFER_LIFETIME, HandoffStore
-from bot.inbox_commands import INBOX_HELP
-from bot.inbox_desk import InboxDesk
-from bot.live_faq import LiveFaq
+from bot.inbox.commands import INBOX_HELP
+from bot.inbox.desk import InboxDesk
+from bot.inbox.question_log import QuestionLog, asked, candidate_text
 from bot.messages import Incoming, Reply
-from bot.personal import PERSONAL_TOPICS, PersonalDesk
-from bot.policy import Decision, Outcome, Thresholds
-from bot.question_log import QuestionLog, asked, candidate_text
 from bot.text import MATCH_CHAR_LIMIT, clean
 
 log = logging.getLogger(__name__)

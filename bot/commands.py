@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.contracts.linking import TYPED_CODE
 from bot.errors import UnknownCommand
-from bot.linking import TYPED_CODE
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,10 @@ _WORDS = {"help": "help", "commands": "help", "moderator": "moderator", "faq": "
           "inbox": "inbox"}
 # Commands that are the whole message; with more words they are questions ("unlink how?").
 _BARE = {"unlink", "whoami", "contracts"}
-# `faq` subcommands for moderators; `bot.faq_commands` parses the rest of the message.
+# `faq` subcommands for moderators; `bot.faq.commands` parses the rest of the message.
 FAQ_MODERATOR_WORDS = frozenset({"add", "edit", "alias", "unalias", "remove", "restore",
                                  "search", "history", "diff", "revert"})
-# `inbox` subcommands for moderators; `bot.inbox_commands` parses the rest of the message.
+# `inbox` subcommands for moderators; `bot.inbox.commands` parses the rest of the message.
 INBOX_WORDS = frozenset({"list", "attach", "create", "dismiss", "accept", "reject"})
 
 

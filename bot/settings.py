@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.errors import SettingsError
-from bot.policy import Thresholds
+from bot.faq.policy import Thresholds
 
 DEFAULT_DB_FILENAME = "forumbot.db"
 

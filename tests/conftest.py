@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from adapters.cli import run
+from adapters.cli.main import run
 from bot.app import App, build_app
-from bot.knowledge_pack import KnowledgePack, load_pack
+from bot.faq.knowledge_pack import KnowledgePack, load_pack
 from bot.resources import knowledge_dir
 from bot.settings import Settings, sqlite_url
 from bot.storage.database import make_engine, upgrade

@@ -10,17 +10,7 @@ from datetime import UTC, datetime, timedelta
 from bot.app import build_matcher
 from bot.assistant import Assistant
 from bot.audit import AuditRecord
-from bot.contracts import Contract
-from bot.errors import EditConflict
-from bot.faq import FaqEntry, StoredEntry, SyncReport, plan_sync
-from bot.faq_desk import FaqDesk
-from bot.faq_editing import FaqEditor
-from bot.faq_history import Change, FaqVersion
-from bot.handoff import Handoff
-from bot.inbox import Candidate, OpenQuestion
-from bot.inbox_desk import InboxDesk
-from bot.knowledge_pack import KnowledgePack
-from bot.linking import (
+from bot.contracts.linking import (
     CODE_LIFETIME,
     LOCKOUT,
     MAX_WRONG_CODES,
@@ -30,11 +20,21 @@ from bot.linking import (
     code_hash,
     new_code,
 )
-from bot.live_faq import LiveFaq, Snapshot
+from bot.contracts.model import Contract
+from bot.contracts.personal import PersonalDesk
+from bot.errors import EditConflict
+from bot.faq.desk import FaqDesk
+from bot.faq.editing import FaqEditor
+from bot.faq.entries import FaqEntry, StoredEntry, SyncReport, plan_sync
+from bot.faq.history import Change, FaqVersion
+from bot.faq.knowledge_pack import KnowledgePack
+from bot.faq.live import LiveFaq, Snapshot
+from bot.faq.policy import Thresholds
+from bot.handoff import Handoff
+from bot.inbox.desk import InboxDesk
+from bot.inbox.grouping import Candidate, OpenQuestion
+from bot.inbox.question_log import AskedQuestion
 from bot.moderators import Moderator
-from bot.personal import PersonalDesk
-from bot.policy import Thresholds
-from bot.question_log import AskedQuestion
 from bot.rendering import Renderer
 from bot.resources import templates_dir
 
@@ -43,7 +43,7 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 @dataclass
 class FakeFaqStore:
-    """Implements `bot.faq.FaqStore` in a dict."""
+    """Implements `bot.faq.entries.FaqStore` in a dict."""
 
     rows: dict[str, StoredEntry] = field(default_factory=dict)
 
@@ -91,7 +91,7 @@ class FakeHandoffStore:
 
 @dataclass
 class FakeContracts:
-    """Implements `bot.contracts.ContractLookup` over a list."""
+    """Implements `bot.contracts.model.ContractLookup` over a list."""
 
     contracts: list[Contract] = field(default_factory=list)
 
@@ -102,7 +102,7 @@ class FakeContracts:
 
 @dataclass
 class FakeLinks:
-    """Implements `bot.linking.LinkStore` in dicts, with the same rules as the SQL store."""
+    """Implements `bot.contracts.linking.LinkStore` in dicts, with the SQL store's rules."""
 
     links: dict[str, Link] = field(default_factory=dict)
     codes: dict[str, tuple[str, datetime, bool]] = field(default_factory=dict)
@@ -152,7 +152,7 @@ class FakeLinks:
 
 @dataclass
 class FakeFaqVersions:
-    """Implements `bot.faq_history.FaqVersions` in lists, with the SQL store's conflict rule."""
+    """Implements `bot.faq.history.FaqVersions` in lists, with the SQL store's conflict rule."""
 
     versions: dict[str, list[FaqVersion]] = field(default_factory=dict)
     audit: list[AuditRecord] = field(default_factory=list)
@@ -218,7 +218,7 @@ class FakeModerators:
 
 @dataclass
 class FakeQuestionLog:
-    """Implements `bot.question_log.QuestionLog` and `bot.inbox.Inbox` in lists.
+    """Implements `bot.inbox.question_log.QuestionLog` and `bot.inbox.grouping.Inbox` in lists.
 
     Question ids are positions in `asked` from 1; picks are `[text, entry id, status]`.
     """

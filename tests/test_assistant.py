@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.assistant import Assistant
-from bot.knowledge_pack import KnowledgePack
+from bot.faq.knowledge_pack import KnowledgePack
 from bot.messages import Incoming
 from bot.rendering import Renderer
 from bot.resources import templates_dir

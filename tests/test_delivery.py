@@ -21,7 +21,15 @@ from sqlalchemy.orm import Session
 from adapters.console import chat
 from adapters.delivery_loop import start_delivery
 from bot.app import App
-from bot.contracts import Contract, ContractStatus, ContractType, Milestone, MilestoneStatus, Role
+from bot.contracts.model import (
+    Contract,
+    ContractStatus,
+    ContractType,
+    Milestone,
+    MilestoneStatus,
+    Role,
+)
+from bot.contracts.payment_notices import Notice, notification_context
 from bot.delivery import (
     MAX_ATTEMPTS,
     RETRY_DELAYS,
@@ -30,7 +38,6 @@ from bot.delivery import (
     deliver_due,
 )
 from bot.messages import Reply
-from bot.payment_notices import Notice, notification_context
 from bot.rendering import Renderer
 from bot.resources import templates_dir
 from bot.storage.database import make_engine, upgrade

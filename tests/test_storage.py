@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import DateTime, Engine, bindparam, event, inspect, text
 
 from bot.app import App
-from bot.faq import FaqEntry
+from bot.faq.entries import FaqEntry
+from bot.faq.knowledge_pack import KnowledgePack
 from bot.handoff import OFFER_LIFETIME
-from bot.knowledge_pack import KnowledgePack
 from bot.storage.database import current_revision, head_revision, make_engine, upgrade
 from bot.storage.faq_store import SqlFaqStore
 from bot.storage.handoff_store import SqlHandoffStore

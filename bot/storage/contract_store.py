@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Connection, Engine, and_, bindparam, delete, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.contracts import (
+from bot.contracts.model import (
     Account,
     Contract,
     ContractStatus,
@@ -214,7 +214,7 @@ def contract_from_rows(row: Any, milestones: Iterable[Milestone],
 
 
 class SqlContractStore:
-    """Implements `bot.contracts.ContractLookup`, plus single lookups and the bulk import."""
+    """Implements `bot.contracts.model.ContractLookup`, plus single lookups and the bulk import."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine

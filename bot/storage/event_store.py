@@ -13,10 +13,16 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.contract_changes import changed_contract
-from bot.contracts import Contract, Role
+from bot.contracts.changes import changed_contract
+from bot.contracts.model import Contract, Role
+from bot.contracts.payment_notices import (
+    NOTIFICATION_TEMPLATE,
+    Notice,
+    notices,
+    notification_context,
+)
+from bot.contracts.webhook_events import ContractChange, ContractSnapshot, Event, LinkCodeIssued
 from bot.errors import WebhookRejected
-from bot.payment_notices import NOTIFICATION_TEMPLATE, Notice, notices, notification_context
 from bot.storage.contract_store import (
     account_row,
     contract_from_rows,
@@ -36,7 +42,6 @@ from bot.storage.models import (
     WebhookEventRow,
 )
 from bot.storage.outbox_store import add_notification
-from bot.webhook_events import ContractChange, ContractSnapshot, Event, LinkCodeIssued
 
 
 def _record(session: Session, event: Event, now: datetime) -> bool:

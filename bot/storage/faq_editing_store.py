@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from bot.audit import AuditRecord
 from bot.errors import EditConflict, NotFound
-from bot.faq import FaqEntry
-from bot.faq_history import Change, FaqVersion
+from bot.faq.entries import FaqEntry
+from bot.faq.history import Change, FaqVersion
 from bot.storage.audit_store import add_audit
 from bot.storage.faq_store import bump_revision, entry_of, record_version
 from bot.storage.models import FaqEntryRow, FaqVersionRow
@@ -41,7 +41,7 @@ def _newest() -> Select[FaqVersionRow]:
 
 
 class SqlFaqVersions:
-    """Implements `bot.faq_history.FaqVersions`."""
+    """Implements `bot.faq.history.FaqVersions`."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine

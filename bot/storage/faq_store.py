@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
-from bot.faq import FaqEntry, StoredEntry, SyncReport, plan_sync
+from bot.faq.entries import FaqEntry, StoredEntry, SyncReport, plan_sync
 from bot.storage.models import FaqEntryRow, FaqVersionRow, RevisionRow
 
 SYNC_AUTHOR = "knowledge sync"
@@ -41,7 +41,7 @@ def entry_of(row: FaqEntryRow) -> FaqEntry:
 
 
 class SqlFaqStore:
-    """Implements `bot.faq.FaqStore`."""
+    """Implements `bot.faq.entries.FaqStore`."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine

@@ -7,8 +7,7 @@ from datetime import datetime
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
-from bot.errors import NotFound
-from bot.linking import (
+from bot.contracts.linking import (
     CODE_LIFETIME,
     LOCKOUT,
     MAX_WRONG_CODES,
@@ -18,6 +17,7 @@ from bot.linking import (
     code_hash,
     new_code,
 )
+from bot.errors import NotFound
 from bot.storage.models import (
     AccountRow,
     HandoffRow,
@@ -39,7 +39,7 @@ def _link(row: LinkRow) -> Link:
 
 
 class SqlLinkStore:
-    """Implements `bot.linking.LinkStore`."""
+    """Implements `bot.contracts.linking.LinkStore`."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine

@@ -32,7 +32,7 @@ def add_notification(
 ) -> None:
     """Queue a notification inside the caller's transaction, due at once.
 
-    `context` must be plain JSON (strings, numbers, lists, dicts), as `bot.contract_views` makes.
+    `context` must be plain JSON (strings, numbers, lists, dicts), as `bot.contracts.views` makes.
     """
     session.add(
         NotificationRow(

@@ -15,9 +15,9 @@ from sqlalchemy import CursorResult, Engine, case, func, select, true, update
 from sqlalchemy.orm import Session
 
 from bot.audit import AuditRecord
-from bot.inbox import Candidate, OpenQuestion
-from bot.question_log import AskedQuestion
-from bot.stats import EntryCounts, OutcomeTotals
+from bot.inbox.grouping import Candidate, OpenQuestion
+from bot.inbox.question_log import AskedQuestion
+from bot.inbox.stats import EntryCounts, OutcomeTotals
 from bot.storage.audit_store import add_audit
 from bot.storage.models import CandidatePhrasingRow, FeedbackRow, QuestionRow
 
@@ -29,7 +29,8 @@ def _changed(result: Any) -> int:
 
 
 class SqlQuestionLog:
-    """Implements `bot.question_log.QuestionLog` and `bot.inbox.Inbox`, and counts for stats."""
+    """Implements `bot.inbox.question_log.QuestionLog` and `bot.inbox.grouping.Inbox`, and counts
+    for stats."""
 
     def __init__(self, engine: Engine, clock: Callable[[], datetime]) -> None:
         self._engine = engine
