@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from bot import commands
 from bot.commands import Command
-from bot.contracts.personal import PERSONAL_TOPICS, PersonalDesk
+from bot.contracts.personal import PersonalDesk
 from bot.errors import NotFound, UserError
 from bot.faq.commands import MODERATOR_HELP
 from bot.faq.desk import FaqDesk
-from bot.faq.entries import FaqEntry
+from bot.faq.entries import PERSONAL_TOPICS, FaqEntry
 from bot.faq.live import LiveFaq
 from bot.faq.policy import Decision, Outcome, Thresholds
 from bot.faq.validation import answer_reply

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.contracts.linking import TYPED_CODE
 from bot.errors import UnknownCommand
+from bot.redaction import TYPED_CODE
 
 
 @dataclass(frozen=True)

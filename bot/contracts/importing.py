@@ -25,8 +25,9 @@ from bot.contracts.model import (
     MilestoneStatus,
     Role,
 )
-from bot.contracts.records import ImportRecord, NotJson, load_json, show
+from bot.contracts.records import ImportRecord, show
 from bot.errors import ImportProblem
+from bot.strict_json import NotJson, load_json
 
 # Column sizes (bot/storage/models.py).
 ID_LIMIT, NAME_LIMIT, TITLE_LIMIT = 64, 200, 300

@@ -7,34 +7,20 @@ good once, for 15 minutes. Five wrong codes within an hour lock the identity out
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-# No 0/O or 1/I: codes are read off a screen and typed.
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-# A link code as a member may type it: two groups of five joined by a dash, or ten letters of
-# the alphabet together or split by a space holding a digit (English words seldom do).
-TYPED_CODE = re.compile(
-    rf"(?<![A-Za-z0-9])(?:[{CODE_ALPHABET}]{{5}}-[{CODE_ALPHABET}]{{5}}"
-    rf"|(?=[{CODE_ALPHABET} ]{{0,10}}[2-9])[{CODE_ALPHABET}]{{5}} ?[{CODE_ALPHABET}]{{5}})"
-    rf"(?![A-Za-z0-9])",
-    re.IGNORECASE,
-)
+from bot.redaction import CODE_ALPHABET
+
 CODE_LENGTH = 10
 CODE_LIFETIME = timedelta(minutes=15)
 MAX_WRONG_CODES = 5
 LOCKOUT = timedelta(hours=1)
 # Codes from the marketplace's webhook must be at least this long (40 bits in this alphabet).
 MIN_CODE_LENGTH = 8
-
-
-def without_codes(text: str) -> str:
-    """`text` with anything that may be a link code blanked out, for keeping it."""
-    return TYPED_CODE.sub("[code removed]", text)
 
 
 def new_code() -> str:

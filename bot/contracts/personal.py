@@ -19,8 +19,6 @@ from bot.faq.entries import FaqEntry
 from bot.messages import Incoming, Reply
 from bot.text import stem, stems
 
-PERSONAL_TOPICS = frozenset({"my-milestone-status", "my-contracts"})
-
 # Words every contract question has; they say nothing about which contract is meant.
 _GENERIC = frozenset(stem(w) for w in """
     contract contracts job jobs project projects gig order milestone milestones payment

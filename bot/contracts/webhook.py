@@ -11,9 +11,10 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 
-from bot.contracts.records import ImportRecord, NotJson, load_json
+from bot.contracts.records import ImportRecord
 from bot.contracts.webhook_events import CODE_RULE, Event, EventType, read_change
 from bot.errors import ImportProblem, WebhookRejected
+from bot.strict_json import NotJson, load_json
 
 TIMESTAMP_HEADER = "X-Forumbot-Timestamp"
 SIGNATURE_HEADER = "X-Forumbot-Signature"

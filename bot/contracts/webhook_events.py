@@ -18,10 +18,11 @@ from bot.contracts.importing import (
     read_invoice,
     read_milestone,
 )
-from bot.contracts.linking import CODE_ALPHABET, CODE_LIFETIME, MIN_CODE_LENGTH, normalize_code
+from bot.contracts.linking import CODE_LIFETIME, MIN_CODE_LENGTH, normalize_code
 from bot.contracts.model import Account, Contract, Invoice, Milestone, MilestoneStatus
 from bot.contracts.records import ImportRecord
 from bot.errors import ImportProblem
+from bot.redaction import CODE_ALPHABET
 
 CODE_RULE = (f"a link code is at least {MIN_CODE_LENGTH} characters of {CODE_ALPHABET} "
              "(dashes and spaces aside)")

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 KINDS = ("faq", "personal", "meta")
+# The topics answered from a linked member's own contracts (by the personal desk).
+PERSONAL_TOPICS = frozenset({"my-milestone-status", "my-contracts"})
 
 
 @dataclass(frozen=True)

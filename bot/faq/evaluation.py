@@ -6,9 +6,9 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.contracts.records import NotJson, load_json
 from bot.errors import UserError
 from bot.faq.policy import Decision, Outcome
+from bot.strict_json import NotJson, load_json
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.contracts.linking import TYPED_CODE
-from bot.contracts.personal import PERSONAL_TOPICS
+from bot.faq.entries import PERSONAL_TOPICS
 from bot.faq.knowledge_pack import MAX_PHRASE
 from bot.faq.policy import Decision, Outcome
+from bot.redaction import TYPED_CODE
 from bot.text import MATCH_CHAR_LIMIT
 
 # The first word of a message that may carry a link code even when it parsed as a question.

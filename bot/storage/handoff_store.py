@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, delete, or_, select
 from sqlalchemy.orm import Session
 
-from bot.contracts.linking import without_codes
 from bot.handoff import OFFER_LIFETIME, Handoff
+from bot.redaction import without_codes
 from bot.storage.models import HandoffRow
 
 

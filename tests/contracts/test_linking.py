@@ -10,9 +10,10 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from bot.app import App
-from bot.contracts.linking import CODE_ALPHABET, LinkOutcome, code_hash, new_code, normalize_code
+from bot.contracts.linking import LinkOutcome, code_hash, new_code, normalize_code
 from bot.errors import NotFound
 from bot.messages import Incoming
+from bot.redaction import CODE_ALPHABET
 from bot.storage.models import AccountRow, HandoffRow, LinkCodeRow, LinkFailureRow
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
