@@ -81,7 +81,7 @@ def build_app(settings: Settings) -> App:
         handoffs=handoffs,
         faq=live,
         thresholds=settings.thresholds,
-        personal=PersonalDesk(links, contracts, clock=utc_now),
+        personal=PersonalDesk(links, contracts, clock=utc_now, vocabulary=pack.vocabulary),
         moderation=FaqDesk(editor),
         questions=questions,
         inbox=InboxDesk(questions, editor, live, settings.thresholds, clock=utc_now),

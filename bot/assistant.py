@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 from bot import commands
 from bot.commands import Command
-from bot.contracts.personal import PersonalDesk
+from bot.contracts.personal import MILESTONE_TOPIC, PersonalDesk
+from bot.contracts.recognition import general_parts
 from bot.errors import NotFound, UserError
 from bot.faq.commands import MODERATOR_HELP
 from bot.faq.desk import FaqDesk
 from bot.faq.entries import PERSONAL_TOPICS, FaqEntry
-from bot.faq.live import LiveFaq
+from bot.faq.live import LiveFaq, Snapshot
 from bot.faq.policy import Decision, Outcome, Thresholds
 from bot.faq.validation import answer_reply
 from bot.handoff import OFFER_LIFETIME, HandoffStore
@@ -71,7 +72,8 @@ class Assistant:
         if entry is None:
             return Reply("error", {"message": f"There is no answer with the id {entry_id[:64]!r}."})
         if entry.id in PERSONAL_TOPICS:
-            return self.personal.answer(message, entry, "")
+            return self.personal.answer(message, entry, clean(question[:MAX_MESSAGE]),
+                                        self.entries.get)
         if question.strip():
             self._logged(lambda: self._record_pick(clean(question[:MAX_MESSAGE]), entry.id))
         return self._answer(entry)
@@ -113,14 +115,22 @@ class Assistant:
                 and set(decision.suggestions[:2]) == PERSONAL_TOPICS):
             # Confident, and unsure only which personal topic: the member's data answers both.
             decision = Decision(Outcome.ANSWER, decision.suggestions[0], decision.score)
+        topic = entries.get(decision.entry_id or "") if decision.outcome is Outcome.ANSWER else None
+        if topic is None or topic.id != HUMAN_ENTRY:
+            own = self.personal.about_own_work(message, text, topic, entries.get)
+            if own is not None:
+                # Logged as a personal topic answered: the words may name the member's work.
+                personal = Decision(Outcome.ANSWER, topic.id if topic else MILESTONE_TOPIC,
+                                    decision.score)
+                self._logged(lambda: self.questions.record_question(
+                    asked(message.platform, message.private, text, personal)))
+                return self._followed_up(own, snapshot, text)
         self._logged(lambda: self.questions.record_question(
             asked(message.platform, message.private, text, decision)))
         if decision.outcome is Outcome.ANSWER and decision.entry_id is not None:
             entry = entries[decision.entry_id]
             if entry.id == HUMAN_ENTRY:
                 return self._to_moderator(message, "")
-            if entry.id in PERSONAL_TOPICS:
-                return self.personal.answer(message, entry, text)
             return self._answer(entry)
         if decision.outcome is Outcome.SUGGEST:
             choices = [entries[i] for i in decision.suggestions if i in entries]
@@ -132,6 +142,20 @@ class Assistant:
         self.handoffs.offer(message.user, message.platform, message.private,
                             text[:MATCH_CHAR_LIMIT])
         return Reply("decline")
+
+    def _followed_up(self, reply: Reply, snapshot: Snapshot, text: str) -> Reply:
+        """A personal reply, plus the title of the FAQ entry a general part of the question
+        asks for ("...and what does escrow mean?")."""
+        if reply.template == "not_linked":
+            return reply
+        for part in general_parts(text):
+            decision = snapshot.decide(part, self.thresholds)
+            entry = snapshot.entries.get(decision.entry_id or "")
+            if decision.outcome is Outcome.ANSWER and entry is not None and entry.kind == "faq":
+                follow_up = {"id": entry.id, "title": entry.title}
+                return Reply(reply.template, {**reply.context, "follow_up": follow_up},
+                             private=reply.private)
+        return reply
 
     def _answer(self, entry: FaqEntry) -> Reply:
         return answer_reply(entry)
@@ -172,7 +196,7 @@ class Assistant:
         if command.name == "whoami":
             return desk.whoami(message)
         if command.name == "forget me":
-            return desk.forget(message)
+            return desk.forget(message, confirmed=command.argument == "confirm")
         if command.name == "contracts":
             return desk.contract_list(message)
         if command.name == "contract status":

@@ -38,18 +38,21 @@ COMMANDS: tuple[CommandHelp, ...] = (
     CommandHelp("notifications on|off", "payment notifications for linked members"),
     CommandHelp("whoami", "who I think you are, and the account you are linked to"),
     CommandHelp("unlink", "remove the link to your marketplace account"),
-    CommandHelp("forget me", "delete your link and everything I kept about your questions"),
+    CommandHelp("forget me", "delete your link and everything I kept about your questions "
+                "(asks you to confirm)"),
 )
 
 _WORDS = {"help": "help", "commands": "help", "moderator": "moderator", "faq": "faq",
           "link": "link", "unlink": "unlink", "whoami": "whoami", "contracts": "contracts",
           "contract": "contract", "notifications": "notifications", "forget": "forget",
-          "inbox": "inbox"}
+          "inbox": "inbox", "handoffs": "handoffs", "handoff": "handoff"}
 # Commands that are the whole message; with more words they are questions ("unlink how?").
 _BARE = {"unlink", "whoami", "contracts"}
 # `faq` subcommands for moderators; `bot.faq.commands` parses the rest of the message.
 FAQ_MODERATOR_WORDS = frozenset({"add", "edit", "alias", "unalias", "remove", "restore",
                                  "search", "history", "diff", "revert"})
+# `handoff` subcommands for moderators; `bot.inbox.handoff_desk` parses the rest.
+HANDOFF_WORDS = frozenset({"reply", "close"})
 # `inbox` subcommands for moderators; `bot.inbox.commands` parses the rest of the message.
 INBOX_WORDS = frozenset({"list", "attach", "create", "dismiss", "accept", "reject"})
 
@@ -92,7 +95,20 @@ def parse(text: str) -> Command | None:
             raise UnknownCommand("Try `notifications on` or `notifications off`.")
         return None
     if name == "forget":
-        return Command("forget me") if rest.lower().strip(" .!") == "me" else None
+        said = rest.lower().strip(" .!").split()
+        if said[:1] == ["me"] and said[1:] in ([], ["confirm"]):
+            return Command("forget me", " ".join(said[1:]))
+        return None
+    if name == "handoffs":
+        return Command("handoffs", rest) if slash or not rest.strip(" ?!.") else None
+    if name == "handoff":
+        sub = rest.split(maxsplit=1)[0].lower() if rest else ""
+        if sub in HANDOFF_WORDS:
+            return Command("handoffs", rest)
+        if slash:
+            raise UnknownCommand("Try `handoffs`, `handoff reply N TEXT` or "
+                                 "`handoff close N [--reason R]`.")
+        return None
     if name == "inbox":
         sub = rest.split(maxsplit=1)[0].lower() if rest else ""
         if slash or not rest or sub in INBOX_WORDS or sub.startswith("--"):

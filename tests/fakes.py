@@ -30,6 +30,7 @@ from bot.faq.history import Change, FaqVersion
 from bot.faq.knowledge_pack import KnowledgePack
 from bot.faq.live import LiveFaq, Snapshot
 from bot.faq.policy import Thresholds
+from bot.faq.vocabulary import Vocabulary
 from bot.handoff import Handoff
 from bot.inbox.desk import InboxDesk
 from bot.inbox.grouping import Candidate, OpenQuestion
@@ -94,10 +95,14 @@ class FakeContracts:
     """Implements `bot.contracts.model.ContractLookup` over a list."""
 
     contracts: list[Contract] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)
 
     def contracts_of(self, account_id: str) -> list[Contract]:
         owned = [c for c in self.contracts if c.role_of(account_id) is not None]
         return sorted(owned, key=lambda c: c.started_at, reverse=True)
+
+    def names_of(self, account_ids: Sequence[str]) -> dict[str, str]:
+        return {a: self.names[a] for a in account_ids if a in self.names}
 
 
 @dataclass
@@ -284,9 +289,12 @@ def fake_editor(entries: Sequence[FaqEntry], moderators: Sequence[str] = ()) -> 
                      clock=lambda: NOW)
 
 
-def fake_desk(contracts: list[Contract] | None = None) -> PersonalDesk:
-    """A personal desk on in-memory links and contracts, at a fixed time."""
-    return PersonalDesk(FakeLinks(), FakeContracts(contracts or []), clock=lambda: NOW)
+def fake_desk(contracts: list[Contract] | None = None, names: dict[str, str] | None = None,
+              vocabulary: Vocabulary | None = None) -> PersonalDesk:
+    """A personal desk on in-memory links and contracts (`names`: account names), at a fixed
+    time."""
+    return PersonalDesk(FakeLinks(), FakeContracts(contracts or [], names or {}),
+                        clock=lambda: NOW, vocabulary=vocabulary)
 
 
 def fake_assistant(pack: KnowledgePack, thresholds: Thresholds | None = None,

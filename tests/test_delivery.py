@@ -240,7 +240,7 @@ def test_each_notification_event_reads_as_a_plain_sentence() -> None:
         "milestone_paid": "$150: paid, Pending until Nov 23, 2026",
         "milestone_refunded": "$150: refunded: the escrow went back to the client.",
         "payment_available": "Money available on Logo and brand kit (C-1): Milestone 2, "
-                             "Final files, $150: paid, Available since Nov 17, 2026",
+                             "Final files, $150: paid; it became available on Nov 17, 2026",
     }
     for event, words in expected.items():
         text = renderer.render(Reply("notification", context(event)), "text")

@@ -24,7 +24,8 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     "faq_list": {"entries": [{"id": "a", "title": "First", "kind": "faq"}]},
     "contract_status": {"contract": {
         "id": "C-1", "title": "Logo", "type": "fixed", "status": "active", "role": "freelancer",
-        "currency": "USD", "hourly_rate": None, "invoice": None,
+        "currency": "USD", "hourly_rate": None, "invoice": None, "other": "Northwind <!here>",
+        "recent_invoices": [],
         "milestones": [{"seq": s, "title": "Files", "amount": "150.00", "currency": "USD",
                         "status": s_name, "stage": stage, "due": None,
                         "funded_at": "2026-11-01T00:00:00+00:00", "submitted_at": None,
@@ -33,7 +34,16 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                            ("not_funded", None), ("funded", None), ("submitted", None),
                            ("changes_requested", None), ("approved", None),
                            ("paid", "pending"), ("paid", "available"), ("refunded", None),
-                           ("cancelled", None)], 1)]}},
+                           ("cancelled", None)], 1)]},
+        "follow_up": {"id": "escrow-basics", "title": "What escrow is"}},
+    "milestone_status": {"items": [
+        {"contract": {"id": "C-1", "title": "Logo", "role": role},
+         "milestone": {"seq": 2, "title": "Files", "amount": "150.00", "currency": "EUR",
+                       "status": "submitted", "stage": None, "due": None,
+                       "funded_at": "2026-11-01T00:00:00+00:00",
+                       "submitted_at": "2026-11-03T00:00:00+00:00", "approved_at": None,
+                       "available_at": None}} for role in ("freelancer", "client")]},
+    "forget_confirm": {"demo": True},
     "contract_list": {"account": "acc-a", "ambiguous": True, "contracts": [
         {"id": "C-1", "title": "Logo", "type": "fixed", "status": "active", "role": "client",
          "invoice": None, "highlights": [
@@ -52,7 +62,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     "link_refused": {"locked_until": None, "attempts_left": 3},
     "whoami": {"identity": "slack:T1/U1", "account": "acc-a", "notify": True},
     "unlinked": {"was_linked": True},
-    "forgotten": {},
+    "forgotten": {"demo": False},
     "notifications_setting": {"linked": True, "on": False},
     "faq_saved": {"action": "revert", "entry_id": "refund-request", "version": 4,
                   "versions": [2]},

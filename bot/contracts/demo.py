@@ -32,11 +32,15 @@ def _contract(contract: Contract, delta: timedelta) -> Contract:
     )
 
 
-def demo_dataset(today: date) -> Dataset:
-    """The demo contracts with their dates moved so that `today` plays the anchor day."""
-    dataset = dataset_from_json(DEMO_FILE.read_text(encoding="utf-8"))
+def moved(dataset: Dataset, today: date) -> Dataset:
+    """A dataset written around `ANCHOR` with its dates moved so that `today` plays that day."""
     delta = today - ANCHOR
     return Dataset(dataset.accounts, tuple(_contract(c, delta) for c in dataset.contracts))
+
+
+def demo_dataset(today: date) -> Dataset:
+    """The demo contracts with their dates moved so that `today` plays the anchor day."""
+    return moved(dataset_from_json(DEMO_FILE.read_text(encoding="utf-8")), today)
 
 
 def link_demo_member(links: LinkStore, identity: str, now: datetime) -> None:

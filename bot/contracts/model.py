@@ -5,7 +5,7 @@ The states and rules are those of the marketplace's import format (docs/contract
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -150,4 +150,8 @@ class ContractLookup(Protocol):
 
     def contracts_of(self, account_id: str) -> Sequence[Contract]:
         """Every contract where the account is the client or the freelancer, newest first."""
+        ...
+
+    def names_of(self, account_ids: Sequence[str]) -> Mapping[str, str]:
+        """The names of these accounts (the other parties on a member's own contracts)."""
         ...

@@ -1,55 +1,38 @@
 """Personal answers: a linked member's own contracts, always as private replies.
 
 Authorization lives here: a member only ever sees contracts where their linked account is
-the client or the freelancer, and someone else's contract id gets the same reply as an id
-that does not exist.
+the client or the freelancer, and someone else's contract, however it is named, gets the same
+reply as one that does not exist (`bot.contracts.recognition` only searches the member's own).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.contracts.linking import LinkOutcome, LinkStore
-from bot.contracts.model import Contract, ContractLookup, ContractStatus
-from bot.contracts.views import contract_view, summary_view
-from bot.faq.entries import FaqEntry
+from bot.contracts.demo import DEMO_ACCOUNT
+from bot.contracts.linking import Link, LinkOutcome, LinkStore
+from bot.contracts.model import Contract, ContractLookup, ContractStatus, Milestone
+from bot.contracts.recognition import Named, asks_state, recognize
+from bot.contracts.views import contract_view, milestone_view, summary_view
+from bot.faq.entries import PERSONAL_TOPICS, FaqEntry
+from bot.faq.vocabulary import Vocabulary
 from bot.messages import Incoming, Reply
-from bot.text import stem, stems
 
-# Words every contract question has; they say nothing about which contract is meant.
-_GENERIC = frozenset(stem(w) for w in """
-    contract contracts job jobs project projects gig order milestone milestones payment
-    payments paid pay fund funded funding status check money escrow client freelancer last
-    current latest first second third next work one show list see look
-""".split())
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
-
-
-def _title_stems(text: str) -> set[str]:
-    return set(stems(text)) - _GENERIC
-
-
-def named_contract(contracts: Sequence[Contract], text: str) -> Contract | None:
-    """The contract the text names by id or by title words; None when it names none or several."""
-    tokens = {t.lower() for t in _TOKEN.findall(text)}
-    by_id = [c for c in contracts if c.id.lower() in tokens]
-    if len(by_id) == 1:
-        return by_id[0]
-    asked = _title_stems(text)
-    if not asked:
-        return None
-    scored = sorted(((len(asked & _title_stems(c.title)), c) for c in contracts),
-                    key=lambda pair: pair[0], reverse=True)
-    if not scored or scored[0][0] == 0 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
-        return None
-    return scored[0][1]
+# The FAQ entry that answers a personal topic for a member who is not linked.
+GENERAL_ANSWER = {"my-milestone-status": "milestone-funded-check",
+                  "my-contracts": "where-are-contracts"}
+MILESTONE_TOPIC, CONTRACTS_TOPIC = "my-milestone-status", "my-contracts"
+CONFIRM_WORD = "confirm"
 
 
 def _private(template: str, **context: object) -> Reply:
     return Reply(template, context, private=True)
+
+
+def _active(contracts: Sequence[Contract]) -> list[Contract]:
+    return [c for c in contracts if c.status is not ContractStatus.ENDED]
 
 
 @dataclass
@@ -59,39 +42,72 @@ class PersonalDesk:
     links: LinkStore
     contracts: ContractLookup
     clock: Callable[[], datetime]
+    vocabulary: Vocabulary | None = None
 
-    def answer(self, message: Incoming, entry: FaqEntry, question: str) -> Reply:
-        """A personal FAQ topic: from data when linked, else the FAQ answer on checking by hand."""
+    def about_own_work(self, message: Incoming, text: str, topic: FaqEntry | None,
+                       general: Callable[[str], FaqEntry | None]) -> Reply | None:
+        """The reply from the member's own data when `text` is about their own work, else None.
+
+        `topic` is the FAQ entry the matcher would answer with (None when it is unsure);
+        `general(id)` looks up an FAQ entry. A linked member's question is about their own
+        work when it names their contracts, milestones, other parties or amounts, when the
+        matcher chose a personal topic, or when it asks where "my milestone" stands. An
+        unlinked member asking that gets the general answer and one line on linking.
+        """
+        personal_topic = topic is not None and topic.id in PERSONAL_TOPICS
+        general_topic = topic is not None and not personal_topic
         link = self.links.link_of(message.user)
         if link is None:
-            return _private("not_linked", answer=entry.answer)
+            return self._unlinked(text, topic, general)
         owned = self.contracts.contracts_of(link.account_id)
-        named = named_contract(owned, question)
-        if named is not None:
-            return self._status(named, link.account_id)
-        if entry.id == "my-contracts":
-            return self._list(owned, link.account_id, ambiguous=False)
-        active = [c for c in owned if c.status is not ContractStatus.ENDED]
-        if len(active) == 1:
-            return self._status(active[0], link.account_id)
-        return self._list(active or owned, link.account_id, ambiguous=len(active) > 1)
+        named = recognize(text, owned, self._parties(owned, link.account_id), self.vocabulary)
+        if (named.contracts or named.milestones) and (named.clear or not general_topic):
+            return self._named(named, link.account_id)
+        if named.hourly and personal_topic:
+            return self._hourly(owned, link.account_id)
+        if personal_topic or (named.about_own_work and asks_state(text, short=True)):
+            if topic is not None and topic.id == CONTRACTS_TOPIC:
+                return self._list(owned, link.account_id, ambiguous=False)
+            return self._where_things_stand(owned, link.account_id)
+        if named.unknown and topic is None:
+            return _private("contract_unknown", named=named.unknown[:64])
+        return None
+
+    def _unlinked(self, text: str, topic: FaqEntry | None,
+                  general: Callable[[str], FaqEntry | None]) -> Reply | None:
+        if topic is not None and topic.id in PERSONAL_TOPICS:
+            entry = general(GENERAL_ANSWER.get(topic.id, "")) or topic
+            return _private("not_linked", answer=entry.answer)
+        named = recognize(text, (), {}, None)
+        if topic is None and named.unknown:
+            return _private("not_linked", answer="")
+        if (topic is not None and (named.about_own_work or named.unknown)
+                and asks_state(text)):
+            return _private("not_linked", answer=topic.answer)
+        return None
+
+    def answer(self, message: Incoming, entry: FaqEntry, question: str,
+               general: Callable[[str], FaqEntry | None]) -> Reply:
+        """A personal FAQ topic (a "did you mean" pick, say), answered about `question`."""
+        reply = self.about_own_work(message, question, entry, general)
+        assert reply is not None, "a personal topic always has a personal reply"
+        return reply
 
     def contract_status(self, message: Incoming, named: str) -> Reply:
-        """`contract status [CONTRACT]`: one contract by id or title words, else the choice."""
+        """`contract status [CONTRACT]`: one contract by id or by name, else the choice."""
         link = self.links.link_of(message.user)
         if link is None:
             return _private("not_linked", answer="")
         owned = self.contracts.contracts_of(link.account_id)
         if not named:
-            active = [c for c in owned if c.status is not ContractStatus.ENDED]
-            if len(active) == 1:
-                return self._status(active[0], link.account_id)
-            return self._list(active or owned, link.account_id, ambiguous=len(active) > 1)
+            return self._where_things_stand(owned, link.account_id)
         exact = [c for c in owned if c.id.lower() == named.lower()]
-        contract = exact[0] if exact else named_contract(owned, named)
-        if contract is None:
+        found = (Named(contracts=(exact[0],)) if exact else
+                 recognize(named, owned, self._parties(owned, link.account_id),
+                           self.vocabulary))
+        if not (found.contracts or found.milestones):
             return _private("contract_unknown", named=named[:64])
-        return self._status(contract, link.account_id)
+        return self._named(found, link.account_id)
 
     def contract_list(self, message: Incoming) -> Reply:
         """`contracts`: every contract of the linked account."""
@@ -125,22 +141,66 @@ class PersonalDesk:
         return _private("notifications_setting", linked=self.links.set_notify(message.user, on),
                         on=on)
 
-    def forget(self, message: Incoming) -> Reply:
-        """`forget me`: the link, wrong-code records, hand-offs and notifications go."""
+    def forget(self, message: Incoming, confirmed: bool) -> Reply:
+        """`forget me`: asks first; `forget me confirm` deletes the link, wrong-code records,
+        hand-offs and notifications."""
+        link: Link | None = self.links.link_of(message.user)
+        demo = link is not None and link.account_id == DEMO_ACCOUNT
+        if not confirmed:
+            return _private("forget_confirm", demo=demo)
         self.links.forget(message.user)
-        return _private("forgotten")
+        return _private("forgotten", demo=demo)
+
+    def _parties(self, owned: Sequence[Contract], account_id: str) -> dict[str, str]:
+        """The names of the other parties on the member's own contracts."""
+        others = {c.client if c.freelancer == account_id else c.freelancer for c in owned}
+        return dict(self.contracts.names_of(sorted(others)))
+
+    def _named(self, named: Named, account_id: str) -> Reply:
+        if named.milestones:
+            return self._milestones(named.milestones, account_id)
+        if len(named.contracts) == 1:
+            return self._status(named.contracts[0], account_id)
+        return self._list(named.contracts, account_id, ambiguous=True)
+
+    def _hourly(self, owned: Sequence[Contract], account_id: str) -> Reply:
+        hourly = [c for c in _active(owned) if c.hourly_rate is not None or c.invoices]
+        if len(hourly) == 1:
+            return self._status(hourly[0], account_id)
+        return self._where_things_stand(owned, account_id)
+
+    def _where_things_stand(self, owned: Sequence[Contract], account_id: str) -> Reply:
+        active = _active(owned)
+        if len(active) == 1:
+            return self._status(active[0], account_id)
+        return self._list(active or owned, account_id, ambiguous=len(active) > 1)
 
     def _status(self, contract: Contract, account_id: str) -> Reply:
         role = contract.role_of(account_id)
         assert role is not None, "contracts_of returned a contract the account is not party to"
-        return _private("contract_status", contract=contract_view(contract, role, self.clock()))
+        other = self._parties([contract], account_id)
+        return _private("contract_status", contract=contract_view(contract, role, self.clock())
+                        | {"other": next(iter(other.values()), None)})
+
+    def _milestones(self, pairs: Sequence[tuple[Contract, Milestone]], account_id: str) -> Reply:
+        now = self.clock()
+        items = []
+        for contract, milestone in pairs:
+            role = contract.role_of(account_id)
+            assert role is not None
+            items.append({"contract": {"id": contract.id, "title": contract.title,
+                                       "role": role.value},
+                          "milestone": milestone_view(milestone, contract.currency, now)})
+        return _private("milestone_status", items=items)
 
     def _list(self, contracts: Sequence[Contract], account_id: str, ambiguous: bool) -> Reply:
         now = self.clock()
         views = []
+        names = self._parties(contracts, account_id)
         for c in contracts:
             role = c.role_of(account_id)
             assert role is not None
-            views.append(summary_view(c, role, now))
+            other = c.client if c.freelancer == account_id else c.freelancer
+            views.append(summary_view(c, role, now) | {"other": names.get(other)})
         return _private("contract_list", account=account_id, contracts=views,
                         ambiguous=ambiguous)

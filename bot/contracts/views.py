@@ -57,16 +57,18 @@ def invoice_view(invoice: Invoice, currency: str, now: datetime) -> dict[str, An
     }
 
 
+RECENT_WEEKS = 4  # the weeks of an hourly contract a status shows, newest first
 _IN_FLIGHT = (MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED,
               MilestoneStatus.CHANGES_REQUESTED, MilestoneStatus.NOT_FUNDED)
 
 
 def highlights(contract: Contract) -> list[Milestone]:
-    """Where a fixed-price contract stands: its latest payment, then the milestone in hand."""
+    """Where a fixed-price contract stands: its latest payment, the milestone in hand and the
+    next one, funded or not."""
     by_seq = sorted(contract.milestones, key=lambda m: m.seq)
     paid = [m for m in by_seq if m.status in (MilestoneStatus.APPROVED, MilestoneStatus.PAID)]
     open_ = [m for m in by_seq if m.status in _IN_FLIGHT]
-    return paid[-1:] + open_[:1]
+    return paid[-1:] + open_[:2]
 
 
 def _heading(contract: Contract, role: Role, now: datetime) -> dict[str, Any]:
@@ -95,4 +97,7 @@ def contract_view(contract: Contract, role: Role, now: datetime) -> dict[str, An
         "hourly_rate": str(contract.hourly_rate) if contract.hourly_rate is not None else None,
         "milestones": [milestone_view(m, contract.currency, now)
                        for m in sorted(contract.milestones, key=lambda m: m.seq)],
+        "recent_invoices": [invoice_view(i, contract.currency, now) for i in
+                            sorted(contract.invoices, key=lambda i: i.week_start,
+                                   reverse=True)[:RECENT_WEEKS]],
     }

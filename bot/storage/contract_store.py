@@ -235,6 +235,15 @@ class SqlContractStore:
             row = conn.execute(select(ACCOUNTS).where(ACCOUNTS.c.id == account_id)).first()
         return Account(row.id, row.name, Role(row.role)) if row else None
 
+    def names_of(self, account_ids: Sequence[str]) -> dict[str, str]:
+        """The names of these accounts; ids without an account are left out."""
+        if not account_ids:
+            return {}
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(ACCOUNTS.c.id, ACCOUNTS.c.name)
+                                .where(ACCOUNTS.c.id.in_(list(account_ids)))).all()
+        return {row.id: row.name for row in rows}
+
     def _contracts(self, where: ColumnElement[bool]) -> list[Contract]:
         with self._engine.connect() as conn:
             rows = conn.execute(select(CONTRACTS).where(where).order_by(

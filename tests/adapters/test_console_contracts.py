@@ -49,7 +49,7 @@ def test_a_member_links_with_a_code_from_link_code_and_asks_about_their_contract
     assert "15 minutes" in err
 
     assert run(["ask", "--user", "bob", "was my milestone funded?"], env) == 0
-    assert "isn't linked" in capsys.readouterr().out
+    assert "send me `link CODE`" in capsys.readouterr().out
     assert run(["ask", "--user", "alice", f"link {code}"], env) == 0
     assert "Linked: you are acc-alice" in capsys.readouterr().out
     assert run(["ask", "--user", "bob", f"link {code}"], env) == 0

@@ -97,7 +97,9 @@ def test_forget_me_deletes_the_link_and_every_trace_of_the_members_questions(
     assert assistant.handle(Incoming(f"link {code}", me)).template == "linked"
     assistant.handle(Incoming("what is the weather like on mars today", me))
     assistant.handle(Incoming("what is the weather like on mars", "console:bob"))
-    assert assistant.handle(Incoming("forget me", me)).template == "forgotten"
+    assert assistant.handle(Incoming("forget me", me)).template == "forget_confirm"
+    assert linked_app.links.link_of(me) is not None
+    assert assistant.handle(Incoming("forget me confirm", me)).template == "forgotten"
 
     assert linked_app.links.link_of(me) is None
     with linked_app.engine.connect() as conn:

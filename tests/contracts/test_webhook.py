@@ -289,8 +289,8 @@ def test_an_invoice_becoming_available_tells_once() -> None:
     (MilestoneStatus.FUNDED, "Update on Logo and brand kit (C-1): Milestone 2, Final files, "
                              "$150: funded on Nov 25, 2026: the money is in escrow."),
     (MilestoneStatus.PAID, "Money available on Logo and brand kit (C-1): Milestone 2, "
-                           "Final files, $150: paid, Available since Nov 24, 2026"),
-    (MilestoneStatus.REFUNDED, "$150: refunded: the escrow went back to the client."),
+                           "Final files, $150: paid; it became available on Nov 24, 2026"),
+    (MilestoneStatus.REFUNDED, "$150: refunded: the escrow went back to"),
 ])
 def test_each_notification_reads_as_one_plain_sentence_in_every_flavor(
     status: MilestoneStatus, words: str,
