@@ -17,6 +17,7 @@ from bot.faq.knowledge_pack import KnowledgePack, index_entry, load_pack
 from bot.faq.live import LiveFaq, Snapshot
 from bot.faq.matching import Matcher, index_entries
 from bot.inbox.desk import InboxDesk
+from bot.inbox.handoffs import HandoffDesk
 from bot.rendering import Renderer
 from bot.resources import knowledge_dir, templates_dir
 from bot.settings import Settings
@@ -85,6 +86,7 @@ def build_app(settings: Settings) -> App:
         moderation=FaqDesk(editor),
         questions=questions,
         inbox=InboxDesk(questions, editor, live, settings.thresholds, clock=utc_now),
+        queue=HandoffDesk(handoffs, editor, clock=utc_now),
     )
     return App(settings=settings, engine=engine, pack=pack, faq=faq, handoffs=handoffs,
                links=links, contracts=contracts, assistant=assistant, renderer=renderer,

@@ -20,6 +20,7 @@ from bot.faq.validation import answer_reply
 from bot.handoff import OFFER_LIFETIME, HandoffStore
 from bot.inbox.commands import INBOX_HELP
 from bot.inbox.desk import InboxDesk
+from bot.inbox.handoffs import HANDOFF_HELP, HandoffDesk
 from bot.inbox.question_log import QuestionLog, asked, candidate_text
 from bot.messages import Incoming, Reply
 from bot.text import MATCH_CHAR_LIMIT, clean
@@ -42,6 +43,7 @@ class Assistant:
     moderation: FaqDesk
     questions: QuestionLog
     inbox: InboxDesk
+    queue: HandoffDesk
 
     @property
     def entries(self) -> Mapping[str, FaqEntry]:
@@ -164,7 +166,8 @@ class Assistant:
         if command.name == "help":
             entry = self.entries.get(HELP_ENTRY)
             listed = commands.COMMANDS + (
-                MODERATOR_HELP + INBOX_HELP if self.moderation.is_moderator(message) else ())
+                MODERATOR_HELP + INBOX_HELP + HANDOFF_HELP
+                if self.moderation.is_moderator(message) else ())
             return Reply("help", {
                 "answer": entry.answer if entry else "",
                 "commands": [{"usage": c.usage, "summary": c.summary} for c in listed],
@@ -185,6 +188,8 @@ class Assistant:
             return self.moderation.chat(message)
         if command.name == "inbox":
             return self.inbox.chat(message)
+        if command.name == "handoffs":
+            return self.queue.chat(message)
         return self._personal_command(command, message)
 
     def _personal_command(self, command: Command, message: Incoming) -> Reply:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
+
+from bot.audit import AuditRecord
 
 # A member says "moderator" right after a declined question; an hour later it is a new topic.
 OFFER_LIFETIME = timedelta(hours=1)
@@ -23,6 +26,17 @@ class Handoff:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class Closing:
+    """How a queued hand-off is closed: its new status (`answered` or `closed`), the audit
+    record, and for an answer the notification the member gets (template and plain-JSON
+    context), all written in one transaction."""
+
+    status: str
+    audit: AuditRecord
+    notification: tuple[str, Mapping[str, Any]] | None = None
+
+
 class HandoffStore(Protocol):
     """The port for the moderators' queue; `bot.storage` implements it."""
 
@@ -36,4 +50,12 @@ class HandoffStore(Protocol):
 
     def queued(self) -> list[Handoff]:
         """The queue, oldest first."""
+        ...
+
+    def get(self, handoff_id: int) -> Handoff | None:
+        """One hand-off passed to the moderators (queued or closed), or None."""
+        ...
+
+    def close(self, handoff_id: int, closing: Closing) -> Handoff | None:
+        """Close a queued hand-off as `closing` says; None when it is not queued (any more)."""
         ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,9 +32,10 @@ from bot.faq.knowledge_pack import KnowledgePack
 from bot.faq.live import LiveFaq, Snapshot
 from bot.faq.policy import Thresholds
 from bot.faq.vocabulary import Vocabulary
-from bot.handoff import Handoff
+from bot.handoff import Closing, Handoff
 from bot.inbox.desk import InboxDesk
 from bot.inbox.grouping import Candidate, OpenQuestion
+from bot.inbox.handoffs import HandoffDesk
 from bot.inbox.question_log import AskedQuestion
 from bot.moderators import Moderator
 from bot.rendering import Renderer
@@ -68,6 +70,7 @@ class FakeHandoffStore:
     """Implements `bot.handoff.HandoffStore` in a list."""
 
     items: list[Handoff] = field(default_factory=list)
+    closings: list[Closing] = field(default_factory=list)
 
     def offer(self, user: str, platform: str, channel_private: bool, question: str) -> None:
         number = max((h.id for h in self.items), default=0) + 1
@@ -88,6 +91,18 @@ class FakeHandoffStore:
 
     def queued(self) -> list[Handoff]:
         return [h for h in self.items if h.status == "queued"]
+
+    def get(self, handoff_id: int) -> Handoff | None:
+        return next((h for h in self.items if h.id == handoff_id and h.status != "offered"),
+                    None)
+
+    def close(self, handoff_id: int, closing: Closing) -> Handoff | None:
+        for i, h in enumerate(self.items):
+            if h.id == handoff_id and h.status == "queued":
+                self.items[i] = dataclasses.replace(h, status=closing.status)
+                self.closings.append(closing)
+                return self.items[i]
+        return None
 
 
 @dataclass
@@ -307,12 +322,14 @@ def fake_assistant(pack: KnowledgePack, thresholds: Thresholds | None = None,
     questions = FakeQuestionLog()
     live = LiveFaq.fixed(Snapshot({e.id: e for e in entries}, build_matcher(entries, pack)))
     thresholds = thresholds or Thresholds()
+    handoffs = FakeHandoffStore()
     return Assistant(
-        handoffs=FakeHandoffStore(),
+        handoffs=handoffs,
         faq=live,
         thresholds=thresholds,
         personal=desk or fake_desk(),
         moderation=FaqDesk(editor),
         questions=questions,
         inbox=InboxDesk(questions, editor, live, thresholds, clock=lambda: NOW),
+        queue=HandoffDesk(handoffs, editor, clock=lambda: NOW),
     )

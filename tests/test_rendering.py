@@ -44,6 +44,12 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                        "submitted_at": "2026-11-03T00:00:00+00:00", "approved_at": None,
                        "available_at": None}} for role in ("freelancer", "client")]},
     "forget_confirm": {"demo": True},
+    "handoff_list": {"handoffs": [
+        {"number": 7, "at": "2026-11-25T10:00:00+00:00", "user": "slack:T1/U1",
+         "platform": "slack", "question": "my client <!here> vanished"}]},
+    "handoff_done": {"action": "reply", "number": 7, "kept": ["added the question to",
+                                                           "refund-request"]},
+    "handoff_reply": {"question": "my client vanished", "answer": "Open a *dispute* <@U1>."},
     "contract_list": {"account": "acc-a", "ambiguous": True, "contracts": [
         {"id": "C-1", "title": "Logo", "type": "fixed", "status": "active", "role": "client",
          "invoice": None, "highlights": [

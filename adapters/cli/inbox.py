@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from adapters.cli.faq import actor_of
+from adapters.cli.handoffs import DEMO_QUEUE_HELP
 from adapters.cli.user_input import read_standard_input
 from bot.app import App, utc_now
 from bot.errors import UserError
@@ -32,9 +33,11 @@ def define_commands(sub: argparse._SubParsersAction[Any]) -> None:
     """Add the `inbox` and `stats` commands."""
     inbox = sub.add_parser("inbox", help="unanswered questions grouped, and picked choices; "
                            "attach, create, dismiss, accept, reject")
+    inbox.add_argument("--demo", action="store_true", help=DEMO_QUEUE_HELP)
     define(inbox, command_line=True)
     stats = sub.add_parser("stats", help="how often each entry was asked, answered, suggested "
                            "and found helpful")
+    stats.add_argument("--demo", action="store_true", help=DEMO_QUEUE_HELP)
     stats.add_argument("--days", type=int, default=DEFAULT_DAYS,
                        help=f"the period, in days up to now (default: {DEFAULT_DAYS})")
 

@@ -23,6 +23,8 @@ from adapters.cli.faq import (
     moderators,
     show_entry,
 )
+from adapters.cli.handoffs import define_commands as define_handoff_commands
+from adapters.cli.handoffs import handoffs
 from adapters.cli.inbox import define_commands as define_inbox_commands
 from adapters.cli.inbox import inbox, stats
 from adapters.cli.pack import export_faq, import_pack
@@ -94,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("file", type=Path, help='JSON lines: {"q": ..., "topic": id or null}')
     evaluate.add_argument("--predictions", type=Path, help="write one decision per question here")
 
-    sub.add_parser("handoffs", help="the questions members passed to the moderators")
+    define_handoff_commands(sub)
 
     contracts = sub.add_parser("contracts", help="members' contract data")
     c_sub = contracts.add_subparsers(dest="contracts_command", required=True, metavar="SUBCOMMAND")
@@ -228,7 +230,7 @@ def run(argv: Sequence[str], environ: dict[str, str]) -> int:
                 settings, database_url=sqlite_url(settings.data_dir / "demo.db"))
         logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
         app = _open(settings)
-        if demo:
+        if demo and args.command in ("ask", "chat"):
             _prepare_demo(app, args)
         if args.command == "db":
             print("database is at the newest schema")
@@ -237,7 +239,7 @@ def run(argv: Sequence[str], environ: dict[str, str]) -> int:
             return _serve(app, args, environ.get("FORUMBOT_WEBHOOK_SECRET"))
         handlers = {"ask": _ask, "chat": _chat, "faq": _faq, "knowledge": _sync, "eval": _eval,
                     "link-code": _link_code, "contracts": _contracts,
-                    "handoffs": _handoffs, "moderators": moderators, "audit": audit,
+                    "handoffs": handoffs, "moderators": moderators, "audit": audit,
                     "inbox": inbox, "stats": stats}
         return handlers[args.command](app, args)
     except UserError as exc:
@@ -306,15 +308,6 @@ def _serve(app: App, args: argparse.Namespace, secret: str | None) -> int:
 
     uvicorn.run(create_http_app(app, secret), host=args.host, port=args.port,
                 log_level=app.settings.log_level.lower())
-    return 0
-
-
-def _handoffs(app: App, args: argparse.Namespace) -> int:
-    queue = app.handoffs.queued()
-    if not queue:
-        print("no questions are waiting for a moderator")
-    for h in queue:
-        print(f"#{h.id} {h.created_at:%Y-%m-%d %H:%M} {h.user} ({h.platform}): {h.question}")
     return 0
 
 

@@ -249,8 +249,8 @@ def recognize(text: str, contracts: Sequence[Contract], parties: Mapping[str, st
     words_of = [_content(c.title, vocabulary) for c in titled if isinstance(c, Contract)] + [
         _content(pair[1].title, vocabulary) for pair in ms_titled if isinstance(pair, tuple)]
     whole = any(len(w.stems) <= max(title_score, ms_score) for w in words_of)
-    said = (naming.group(1) or naming.group(2)) if naming else None
-    phrase = _content(said, vocabulary) if said else None
+    called = (naming.group(1) or naming.group(2)) if naming else None
+    phrase = _content(called, vocabulary) if called else None
     in_phrase = phrase is not None and any(_overlap(w, phrase) > 0 for w in words_of)
     clear = bool(by_id or named_parties or seqs or amounts or in_phrase or whole
                  or max(title_score, ms_score) >= 2 or hourly)
@@ -258,8 +258,8 @@ def recognize(text: str, contracts: Sequence[Contract], parties: Mapping[str, st
     if not named and not milestones:
         if unknown_ids:
             unknown = unknown_ids[0].upper()
-        elif said and _content(said, None).typed:
-            unknown = said.strip()
+        elif called and _content(called, None).typed:
+            unknown = called.strip()
     return Named(tuple(named), tuple(milestones), hourly, unknown, about, clear)
 
 

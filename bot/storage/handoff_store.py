@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine, delete, or_, select
 from sqlalchemy.orm import Session
 
-from bot.handoff import OFFER_LIFETIME, Handoff
+from bot.handoff import OFFER_LIFETIME, Closing, Handoff
 from bot.redaction import without_codes
+from bot.storage.audit_store import add_audit
 from bot.storage.models import HandoffRow
+from bot.storage.outbox_store import add_notification
 
 
 def _handoff(row: HandoffRow) -> Handoff:
@@ -83,3 +85,28 @@ class SqlHandoffStore:
                 select(HandoffRow).where(HandoffRow.status == "queued").order_by(HandoffRow.id)
             )
             return [_handoff(r) for r in rows]
+
+    def get(self, handoff_id: int) -> Handoff | None:
+        """One hand-off passed to the moderators (queued or closed), or None."""
+        with Session(self._engine) as session:
+            row = session.get(HandoffRow, handoff_id)
+            return _handoff(row) if row is not None and row.status != "offered" else None
+
+    def close(self, handoff_id: int, closing: Closing) -> Handoff | None:
+        """Close a queued hand-off, with its audit record and the member's notification, in
+        one transaction; None when it is not queued (another moderator closed it first)."""
+        with Session(self._engine) as session, session.begin():
+            row = session.scalars(
+                select(HandoffRow)
+                .where(HandoffRow.id == handoff_id, HandoffRow.status == "queued")
+                .with_for_update()
+            ).first()
+            if row is None:
+                return None
+            row.status = closing.status
+            add_audit(session, closing.audit)
+            if closing.notification is not None:
+                template, context = closing.notification
+                add_notification(session, row.user, row.platform, template, context,
+                                 closing.audit.at)
+            return _handoff(row)

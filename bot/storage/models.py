@@ -69,7 +69,7 @@ class HandoffRow(Base):
     platform: Mapped[str] = mapped_column(String(32))
     channel_private: Mapped[bool]
     question: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), index=True)  # offered | queued
+    status: Mapped[str] = mapped_column(String(16), index=True)  # offered|queued|answered|closed
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     queued_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
