@@ -28,6 +28,8 @@ BODY_END = "."
 BODY_HINT = ("Type the answer (Markdown, any number of lines); a line with only . ends it, "
              "/quit cancels.")
 CANCELLED = "Cancelled: nothing was saved."
+NO_CHOICES = ("There are no choices open to pick a number from; ask a question, or type "
+              "`help`.")
 # The commands whose `--answer -` reads the next lines, and their parsers.
 BODY_COMMANDS: dict[str, Callable[[str, str | None], object]] = {
     "faq moderation": faq_commands.parse_chat, "inbox": inbox_commands.parse_chat}
@@ -39,11 +41,12 @@ def console_identity(user: str | None) -> str:
     return name if name.startswith("console:") else f"console:{name}"
 
 
-def incoming(text: str, user: str, body: str | None = None) -> Incoming:
+def incoming(text: str, user: str, body: str | None = None,
+             operator: bool = False) -> Incoming:
     """Translate a console line (and the lines a command read after it) into the core's
-    message type."""
+    message type; the operator at the console (no `--user`) is a moderator."""
     return Incoming(text=text, user=user, platform="console", channel="console", private=True,
-                    body=body)
+                    moderator=operator, body=body)
 
 
 @dataclass
@@ -56,6 +59,7 @@ class ConsoleSession:
 
     app: App
     user: str
+    operator: bool = False  # the operator running the console, who is a moderator
     choices: list[str] = field(default_factory=list)
     question: str = ""
     answered: str | None = None  # the entry of the last reply, if it was an answer
@@ -69,20 +73,26 @@ class ConsoleSession:
             entry_id, self.answered = self.answered, None
             if entry_id is None:
                 return RATE_HINT
-            return self.render(assistant.rate(incoming(stripped, self.user), entry_id,
+            return self.render(assistant.rate(self.message(stripped), entry_id,
                                               RATINGS[stripped]))
-        if stripped.isdigit() and self.choices:
+        if stripped.isdigit() and not self.choices:
+            return NO_CHOICES
+        if stripped.isdigit():
             number = int(stripped)
             if 1 <= number <= len(self.choices):
-                reply = assistant.pick(incoming(stripped, self.user), self.choices[number - 1],
+                reply = assistant.pick(self.message(stripped), self.choices[number - 1],
                                        question=self.question)
                 self.choices = []
                 return self._shown(reply)
             return f"Pick a number from 1 to {len(self.choices)}, or ask another question."
-        reply = assistant.handle(incoming(line, self.user, body))
+        reply = assistant.handle(self.message(line, body))
         self.choices = [c["id"] for c in reply.context.get("choices", [])]
         self.question = line if self.choices else ""
         return self._shown(reply)
+
+    def message(self, text: str, body: str | None = None) -> Incoming:
+        """A line typed in this session as the core's message."""
+        return incoming(text, self.user, body, self.operator)
 
     def _shown(self, reply: Reply) -> str:
         """The rendered reply; an answer is remembered for rating."""
@@ -134,7 +144,7 @@ def takes_body(session: ConsoleSession, line: str) -> bool:
         BODY_COMMANDS[command.name](line, "")
     except UserError:
         return False
-    return session.app.assistant.moderation.is_moderator(incoming(line, session.user))
+    return session.app.assistant.moderation.is_moderator(session.message(line))
 
 
 def read_body(read: Callable[[str], str], write: Callable[[str], None]) -> str | None:
@@ -170,10 +180,10 @@ def show_notifications(session: ConsoleSession, write: Callable[[str], None]) ->
 
 
 def chat(app: App, user: str, history: Path | None, read: Callable[[str], str] = input,
-         write: Callable[[str], None] = print) -> None:
+         write: Callable[[str], None] = print, operator: bool = False) -> None:
     """The interactive console: ask, pick a numbered choice, `/help`, `/quit`."""
     save = _enable_line_editing(history) if history is not None else (lambda: None)
-    session = ConsoleSession(app, user)
+    session = ConsoleSession(app, user, operator)
     write(f"forumbot: ask about milestones, escrow, payments, refunds, disputes or your profile. "
           f"Type /help for commands, /quit to leave; + or - after an answer tells me whether "
           f"it helped. (You are {user}.)")

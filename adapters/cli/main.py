@@ -129,7 +129,7 @@ def _prepare_demo(app: App, args: argparse.Namespace) -> None:
 def _ask(app: App, args: argparse.Namespace) -> int:
     from adapters.console import ConsoleSession, console_identity
 
-    session = ConsoleSession(app, console_identity(args.user))
+    session = ConsoleSession(app, console_identity(args.user), _is_operator(args))
     print(session.reply_to(args.question))
     return 0
 
@@ -137,8 +137,15 @@ def _ask(app: App, args: argparse.Namespace) -> int:
 def _chat(app: App, args: argparse.Namespace) -> int:
     from adapters.console import chat, console_identity
 
-    chat(app, console_identity(args.user), app.settings.data_dir / "chat-history")
+    chat(app, console_identity(args.user), app.settings.data_dir / "chat-history",
+         operator=_is_operator(args))
     return 0
+
+
+def _is_operator(args: argparse.Namespace) -> bool:
+    """Whoever runs `chat` or `ask` without `--user` is the operator, and a moderator;
+    `--user NAME` plays a member."""
+    return not (args.user or "").strip()
 
 
 def _faq(app: App, args: argparse.Namespace) -> int:

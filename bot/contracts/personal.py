@@ -61,7 +61,8 @@ class PersonalDesk:
             return self._unlinked(text, topic, general)
         owned = self.contracts.contracts_of(link.account_id)
         named = recognize(text, owned, self._parties(owned, link.account_id), self.vocabulary)
-        if (named.contracts or named.milestones) and (named.clear or not general_topic):
+        if (named.contracts or named.milestones) and (
+                named.clear or (named.distinct and not general_topic)):
             return self._named(named, link.account_id)
         if named.hourly and personal_topic:
             return self._hourly(owned, link.account_id)

@@ -32,6 +32,12 @@ GENERIC = frozenset(stem(w) for w in """
     bucks amount much many log logged bill billed invoice invoices timesheet tracked know tell
     said says mean means deliver delivered progress anything stand standing
 """.split())
+DISTINCT_LETTERS = 4  # a title word this long names a job alone; "app", "set", "kit" do not
+# Words of company names that say nothing about which company: "Northwind Studio".
+COMPANY_WORDS = frozenset(stem(w) for w in """
+    studio studios lab labs inc ltd llc gmbh company agency group team media digital solutions
+    services consulting global international partners works apps app
+""".split())
 SHORT_WORDS = 3  # "my milestones", "my open jobs": a request to see them
 TYPO_SCORE = 85  # rapidfuzz ratio (0-100) for one mistyped letter in a word of seven
 _ID_SHAPE = re.compile(r"(?<![\w-])([a-z]{1,5}-?\d{2,7})(?![\w-])")
@@ -84,7 +90,8 @@ class Named:
     says the question speaks of the member's own work in general ("was my milestone funded?");
     `clear` is False when all that names them is one word of a longer title outside a "the
     ... job" phrase ("who *sets* the milestones?" and the "App icon set"), which a general
-    answer should win.
+    answer should win; `distinct` says that word has four letters or more ("logo", not
+    "app"), enough when the FAQ has no answer for the question either.
     """
 
     contracts: tuple[Contract, ...] = ()
@@ -93,6 +100,7 @@ class Named:
     unknown: str | None = None
     about_own_work: bool = False
     clear: bool = True
+    distinct: bool = True
 
 
     @property
@@ -123,12 +131,17 @@ def _same_word(asked: str, word: str) -> bool:
     return word.startswith(asked) or fuzz.ratio(asked, word) >= TYPO_SCORE
 
 
-def _overlap(name: _Words, asked: _Words) -> int:
-    """How many of a name's words the question has, by stem or as a typo of one."""
-    found = len(name.stems & asked.stems)
+def _matched(name: _Words, asked: _Words) -> list[str]:
+    """The name's words (stems) the question has, by stem or as a typo of one."""
+    found = sorted(name.stems & asked.stems)
     rest = [w for w in name.typed if stem(w) not in asked.stems]
     spare = [w for w in asked.typed if stem(w) not in name.stems]
-    return found + sum(any(_same_word(a, w) for a in spare) for w in rest)
+    return found + [w for w in rest if any(_same_word(a, w) for a in spare)]
+
+
+def _overlap(name: _Words, asked: _Words) -> int:
+    """How many of a name's words the question has, by stem or as a typo of one."""
+    return len(_matched(name, asked))
 
 
 def _without(asked: _Words, name: _Words) -> _Words:
@@ -211,7 +224,8 @@ def recognize(text: str, contracts: Sequence[Contract], parties: Mapping[str, st
     asked = _content(_NUMBERED.sub(" ", rest), vocabulary)
 
     named_parties = {p for p, name in parties.items()
-                     if _overlap(_content(name, None), asked) > 0}
+                     if any(len(w) >= DISTINCT_LETTERS and w not in COMPANY_WORDS
+                            for w in _matched(_content(name, None), asked))}
     if named_parties:  # the party's words name the party, not a title ("Lumen Apps")
         said = " ".join(parties[p] for p in named_parties).lower()
         asked = _without(asked, _content(said, None))
@@ -252,15 +266,18 @@ def recognize(text: str, contracts: Sequence[Contract], parties: Mapping[str, st
     called = (naming.group(1) or naming.group(2)) if naming else None
     phrase = _content(called, vocabulary) if called else None
     in_phrase = phrase is not None and any(_overlap(w, phrase) > 0 for w in words_of)
-    clear = bool(by_id or named_parties or seqs or amounts or in_phrase or whole
+    relative = any(p.search(lower) for p in (_LAST, _NEXT, _CURRENT))
+    clear = bool(by_id or named_parties or seqs or amounts or in_phrase or whole or relative
                  or max(title_score, ms_score) >= 2 or hourly)
+    distinct = clear or any(len(word) >= DISTINCT_LETTERS for w in words_of
+                            for word in _matched(w, asked))
     unknown = None
     if not named and not milestones:
         if unknown_ids:
             unknown = unknown_ids[0].upper()
         elif called and _content(called, None).typed:
             unknown = called.strip()
-    return Named(tuple(named), tuple(milestones), hourly, unknown, about, clear)
+    return Named(tuple(named), tuple(milestones), hourly, unknown, about, clear, distinct)
 
 
 def asks_state(text: str, short: bool = False) -> bool:

@@ -172,3 +172,12 @@ def test_a_personal_question_is_logged_without_its_words(demo: Assistant) -> Non
     demo.handle(Incoming("the zebra quilt job", ME))
     demo.handle(Incoming("the Landing page copy job", ME))
     assert [q.text for q in log.asked[before:]] == [None, None]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("question", ["is there a dark mode in the app",
+                                      "can I set my own milestones?"])
+def test_a_common_word_of_a_title_or_a_company_name_does_not_make_a_question_personal(
+    demo: Assistant, question: str,
+) -> None:
+    reply = demo.handle(Incoming(question, ME))
+    assert reply.template not in {"contract_status", "contract_list", "milestone_status"}
