@@ -51,7 +51,10 @@ async def _body(request: Request, limit: int) -> bytes:
 
 
 def _refused(event: Event | None, exc: WebhookRejected) -> JSONResponse:
-    if event is None:
+    if event is None and exc.status == 401:
+        # Which signature check failed (the reason names headers and rules, no secret).
+        log.warning("webhook request refused: 401 %s", exc.reason)
+    elif event is None:
         log.warning("webhook request refused: %d", exc.status)
     else:
         log.warning("webhook event %s (%s) refused: %d", event.id, event.type.value, exc.status)

@@ -303,6 +303,15 @@ def unsynced_pack(app: App) -> str | None:
             "loads them (moderators' changes are kept)")
 
 
+def start_line(host: str, port: int, secret: str | None, platforms: Sequence[str]) -> str:
+    """The one line `serve` logs at start: where it listens, the webhook and the platforms on
+    (never the secret itself)."""
+    where = f"[{host}]" if ":" in host else host
+    hook = ("on" if secret else "off: FORUMBOT_WEBHOOK_SECRET is not set, it answers 503")
+    return (f"forumbot serve: listening on http://{where}:{port}; webhook POST "
+            f"/hooks/marketplace {hook}; platforms: {', '.join(platforms) or 'none'}")
+
+
 def _serve(app: App, args: argparse.Namespace, secret: str | None) -> int:
     """Serve until interrupted; the webhook's secret is the adapter's own, not a setting."""
     import uvicorn
@@ -312,7 +321,7 @@ def _serve(app: App, args: argparse.Namespace, secret: str | None) -> int:
     reminder = unsynced_pack(app)
     if reminder:
         log.warning("%s", reminder)
-
+    print(start_line(args.host, args.port, secret, platforms=()), file=sys.stderr, flush=True)
     uvicorn.run(create_http_app(app, secret), host=args.host, port=args.port,
                 log_level=app.settings.log_level.lower())
     return 0

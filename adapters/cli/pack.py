@@ -27,6 +27,7 @@ def export_faq(app: App, args: argparse.Namespace) -> int:
             sys.stdout.write(text)
         else:
             _write_json(out, text)
+            print(f"wrote {len(entries)} entries to {out} (JSON)", file=sys.stderr)
         return 0
     if out is None:
         sys.stdout.write("---\n".join(dump_entry(e) for e in entries))

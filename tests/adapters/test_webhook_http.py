@@ -186,6 +186,21 @@ def test_a_bad_signature_or_a_stale_timestamp_is_401_and_stores_nothing(
     assert stored_state(served) == before
 
 
+@pytest.mark.parametrize(("signing", "check"), [
+    ({"secret": "not the secret"}, "X-Forumbot-Signature: not sha256=<hex>"),
+    ({"stamp": str(int(NOW.timestamp()) - 301)}, "X-Forumbot-Timestamp: more than 5 minutes"),
+])
+def test_the_log_line_of_a_401_names_the_check_that_failed_and_no_secret(
+    served: App, client: Client, caplog: pytest.LogCaptureFixture, signing: dict[str, str],
+    check: str,
+) -> None:
+    caplog.set_level(logging.WARNING)
+    assert post(client, funded(), **signing).status_code == 401
+    (line,) = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert line.startswith("webhook request refused: 401 ") and check in line
+    assert "not the secret" not in caplog.text and SECRET not in caplog.text
+
+
 def test_an_unsigned_request_is_401(served: App, client: Client) -> None:
     before = stored_state(served)
     response = client.post("/hooks/marketplace", json=funded())
@@ -428,3 +443,6 @@ def test_forumbot_serve_takes_a_signed_event_over_http(tmp_path: Path) -> None:
     assert server.returncode in (0, -signal.SIGTERM), output
     assert "Application shutdown complete" in output
     assert "webhook event evt_1 (contract.created): applied" in output
+    assert (f"forumbot serve: listening on http://127.0.0.1:{port}; webhook POST "
+            "/hooks/marketplace on; platforms: none") in output
+    assert SECRET not in output

@@ -181,3 +181,12 @@ def test_a_common_word_of_a_title_or_a_company_name_does_not_make_a_question_per
 ) -> None:
     reply = demo.handle(Incoming(question, ME))
     assert reply.template not in {"contract_status", "contract_list", "milestone_status"}
+
+
+def test_forget_me_asks_first_and_tells_the_demo_member_it_comes_back(
+    demo: Assistant, renderer: Renderer,
+) -> None:
+    reply, text = ask(demo, renderer, "forget me")
+    assert reply.template == "forget_confirm" and "forget me confirm" in text
+    assert "links the demo account again" in text
+    assert demo.personal.links.link_of(ME) is not None
