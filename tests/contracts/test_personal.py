@@ -96,8 +96,8 @@ def test_each_milestone_state_is_told_in_plain_words_with_its_amount(
 @pytest.mark.parametrize(("status", "available", "expected"), [
     (InvoiceStatus.IN_REVIEW, day(5), "in review"),
     (InvoiceStatus.PENDING, day(2), "Pending until Nov 27, 2026"),
-    (InvoiceStatus.PENDING, day(-1), "it became available on Nov 24, 2026"),
-    (InvoiceStatus.AVAILABLE, day(-4), "it became available on Nov 21, 2026"),
+    (InvoiceStatus.PENDING, day(-1), "$225: became available on Nov 24, 2026."),
+    (InvoiceStatus.AVAILABLE, day(-4), "$225: became available on Nov 21, 2026."),
     (InvoiceStatus.DISPUTED, None, "disputed"),
 ])
 def test_an_hourly_contract_answers_with_its_recent_weeks_newest_first(
