@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
-from sqlalchemy import Engine, make_url
+from sqlalchemy import Engine
 
 from bot.assistant import Assistant
 from bot.contracts.personal import PersonalDesk
@@ -60,10 +59,7 @@ def build_matcher(entries: Sequence[FaqEntry], pack: KnowledgePack) -> Matcher:
 
 def build_app(settings: Settings) -> App:
     """Migrate the database, seed it on first start, and wire the assistant."""
-    # The data folder is created for the default database; any other folder must exist.
-    folder = Path(make_url(settings.database_url).database or "").expanduser().parent
-    engine = make_engine(settings.database_url,
-                         create_folder=folder.resolve() == settings.data_dir.resolve())
+    engine = make_engine(settings.database_url, create_folder=settings.create_database_folder)
     upgrade(engine)
     pack = load_pack(settings.knowledge_dir or knowledge_dir())
     faq = SqlFaqStore(engine)

@@ -29,6 +29,9 @@ class Settings:
     knowledge_dir: Path | None = None
     log_level: str = "WARNING"
     seed_on_start: bool = True
+    # A SQLite file's missing folder is created (the default database in the data folder);
+    # False when FORUMBOT_DATABASE_URL names a file elsewhere: a typo there is refused.
+    create_database_folder: bool = True
 
 
 def _float(environ: Mapping[str, str], key: str, default: float) -> float:
@@ -66,6 +69,7 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
     raw_dir = environ.get("FORUMBOT_DATA_DIR", "").strip()
     data_dir = Path(raw_dir).expanduser() if raw_dir else default_data_dir()
     url = environ.get("FORUMBOT_DATABASE_URL", "").strip()
+    create_folder = not url
     if not url:
         url = sqlite_url(data_dir / DEFAULT_DB_FILENAME)
     elif "://" not in url:
@@ -99,4 +103,5 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         knowledge_dir=Path(knowledge) if knowledge else None,
         log_level=level,
         seed_on_start=_bool(environ, "FORUMBOT_SEED_ON_START", True),
+        create_database_folder=create_folder,
     )

@@ -234,7 +234,8 @@ def run(argv: Sequence[str], environ: dict[str, str]) -> int:
         demo = getattr(args, "demo", False)
         if demo:
             settings = dataclasses.replace(
-                settings, database_url=sqlite_url(settings.data_dir / "demo.db"))
+                settings, database_url=sqlite_url(settings.data_dir / "demo.db"),
+                create_database_folder=True)
         logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
         app = _open(settings)
         if demo and args.command in ("ask", "chat"):
