@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from bot import commands
 from bot.commands import Command
+from bot.contracts.asking import general_parts
 from bot.contracts.personal import MILESTONE_TOPIC, PersonalDesk
-from bot.contracts.recognition import general_parts
 from bot.errors import NotFound, UserError
 from bot.faq.commands import MODERATOR_HELP
 from bot.faq.desk import FaqDesk

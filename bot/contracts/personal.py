@@ -11,10 +11,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.contracts.asking import asks_state
 from bot.contracts.demo import DEMO_ACCOUNT
 from bot.contracts.linking import Link, LinkOutcome, LinkStore
 from bot.contracts.model import Contract, ContractLookup, ContractStatus, Milestone
-from bot.contracts.recognition import Named, asks_state, recognize
+from bot.contracts.recognition import Named, recognize
 from bot.contracts.views import contract_view, milestone_view, summary_view
 from bot.faq.entries import PERSONAL_TOPICS, FaqEntry
 from bot.faq.vocabulary import Vocabulary
@@ -64,8 +65,6 @@ class PersonalDesk:
         if (named.contracts or named.milestones) and (
                 named.clear or (named.distinct and not general_topic)):
             return self._named(named, link.account_id)
-        if named.hourly and personal_topic:
-            return self._hourly(owned, link.account_id)
         if personal_topic or (named.about_own_work and asks_state(text, short=True)):
             if topic is not None and topic.id == CONTRACTS_TOPIC:
                 return self._list(owned, link.account_id, ambiguous=False)
@@ -79,7 +78,7 @@ class PersonalDesk:
         if topic is not None and topic.id in PERSONAL_TOPICS:
             entry = general(GENERAL_ANSWER.get(topic.id, "")) or topic
             return _private("not_linked", answer=entry.answer)
-        named = recognize(text, (), {}, None)
+        named = recognize(text, (), {}, None)  # no data: only how the question is worded
         if topic is None and named.unknown:
             return _private("not_linked", answer="")
         if (topic is not None and (named.about_own_work or named.unknown)
@@ -163,12 +162,6 @@ class PersonalDesk:
         if len(named.contracts) == 1:
             return self._status(named.contracts[0], account_id)
         return self._list(named.contracts, account_id, ambiguous=True)
-
-    def _hourly(self, owned: Sequence[Contract], account_id: str) -> Reply:
-        hourly = [c for c in _active(owned) if c.hourly_rate is not None or c.invoices]
-        if len(hourly) == 1:
-            return self._status(hourly[0], account_id)
-        return self._where_things_stand(owned, account_id)
 
     def _where_things_stand(self, owned: Sequence[Contract], account_id: str) -> Reply:
         active = _active(owned)

@@ -9,14 +9,13 @@ fuzzily (rapidfuzz: typos, partial words) and through the vocabulary's synonyms.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from contextlib import suppress
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
 from rapidfuzz import fuzz
 
+from bot.contracts.asking import Shape, id_key, shape_of
 from bot.contracts.model import Contract, ContractStatus, ContractType, Milestone, MilestoneStatus
 from bot.faq.vocabulary import Vocabulary
 from bot.text import STOPWORDS, stem, words
@@ -38,47 +37,9 @@ COMPANY_WORDS = frozenset(stem(w) for w in """
     studio studios lab labs inc ltd llc gmbh company agency group team media digital solutions
     services consulting global international partners works apps app
 """.split())
-SHORT_WORDS = 3  # "my milestones", "my open jobs": a request to see them
 TYPO_SCORE = 85  # rapidfuzz ratio (0-100) for one mistyped letter in a word of seven
-_ID_SHAPE = re.compile(r"(?<![\w-])([a-z]{1,5}-?\d{2,7})(?![\w-])")
-_TOKEN = re.compile(r"[a-z0-9][a-z0-9_-]*")
-_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
-             "1st": 1, "2nd": 2, "3rd": 3, "4th": 4, "5th": 5, "6th": 6}
-_NUMBERED = re.compile(
-    r"\b(?:milestone|mil?stone|ms|m)\s*(?:no\.?|number|#)?\s*(\d{1,3})\b"
-    r"|(?<!\w)#(\d{1,3})\b"
-    rf"|\b({'|'.join(_ORDINALS)})\s+(?:[a-z]+\s+)?(?:milestone|payment|phase)")
-_MONEY = r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?"
-_AMOUNT = re.compile(
-    rf"[$€£]\s?{_MONEY}|{_MONEY}\s?(?:[$€£]|dollars?|usd|eur|euros?|gbp|pounds?|bucks)\b"
-    rf"|(?<![\w.,-]){_MONEY}(?![\w%-])")
-_LAST = re.compile(r"\b(?:last|latest|previous|most recent|recent)\s+(?:[a-z]+\s+)?"
-                   r"(?:milestone|payment|delivery|submission|paycheck)")
-_NEXT = re.compile(r"\b(?:next|upcoming|following)\s+(?:[a-z]+\s+)?(?:milestone|payment|phase)")
-_CURRENT = re.compile(r"\b(?:current|this|active|ongoing|open)\s+(?:[a-z]+\s+)?"
-                      r"(?:milestone|phase)")
-_HOURS = re.compile(r"\b(?:hours?|hrs|timesheets?|time sheets?|invoices?|billed|logged|tracked"
-                    r"|this week|last week|weekly)\b")
-_MINE = re.compile(r"\b(?:my|mine)\b(?:\s+[a-z'-]+){0,3}?\s+(?:milestones?|contracts?|jobs?|"
-                   r"projects?|payments?|money|escrow|invoices?|hours|earnings|gigs?|orders?|"
-                   r"funds|work|delivery|submission|balance|paycheck)\b")
-_NAME_WORD = (r"(?!(?:the|a|an|of|for|in|on|with|to|from|about|is|are|was|and|or|my|your|this"
-              r"|that|it|i)\b)[\w$€£.,'-]+\s+")
-# "the logo job", "my landing page milestone", or a message that is only "packaging job?"
-_NAMING = re.compile(rf"\b(?:the|my)\s+((?:{_NAME_WORD}){{1,4}}?)(?:job|contract|project|gig|"
-                     rf"milestone)s?\b|^\s*((?:{_NAME_WORD}){{1,3}}?)(?:job|contract|project|gig)s?"
-                     rf"(?:\s+status)?\s*[?!.]*\s*$")
-_STATE = re.compile(r"\b(?:fund|paid|pay|status|approv|avail|pend|submit|releas|clear|review|"
-                    r"refund|escrow|money|where|stand|done|complet|check|look|when|happen)\w*")
-_HOW_TO = re.compile(
-    r"\bhow (?:do|can|should|would|to)(?: i| we| you)? (?:fund|submit|add|create|change|edit|"
-    r"set|release|approve|request|dispute|end|close|cancel|pause|refund|withdraw|propose|"
-    r"split|link|get a refund|ask)\b|\bhow to\b|\bwhat happens\b|\bwhat if\b|\bcan i\b|"
-    r"\bshould i\b|\bis it (?:normal|ok|okay|safe|allowed)\b|\bwhat now\b")
-_GENERAL = re.compile(r"\b(?:what (?:does|do|is|are)|what's|how (?:does|do|is|are|long)|why|"
-                      r"explain|mean|means|meaning|difference)\b")
-_CLAUSES = re.compile(r"[?.!;]+|,\s*(?:and|but|also)\b|\s+(?:and|but|also)\s+"
-                      r"(?=(?:what|how|why|when|can|does|do|is|are)\b)")
+T = TypeVar("T")
+Pair = tuple[Contract, Milestone]
 
 
 @dataclass(frozen=True)
@@ -95,18 +56,12 @@ class Named:
     """
 
     contracts: tuple[Contract, ...] = ()
-    milestones: tuple[tuple[Contract, Milestone], ...] = ()
+    milestones: tuple[Pair, ...] = ()
     hourly: bool = False
     unknown: str | None = None
     about_own_work: bool = False
     clear: bool = True
     distinct: bool = True
-
-
-    @property
-    def anything(self) -> bool:
-        """Whether the question names something of the member's (or tried to)."""
-        return bool(self.contracts or self.milestones or self.unknown)
 
 
 @dataclass(frozen=True)
@@ -125,7 +80,7 @@ def _content(text: str, vocabulary: Vocabulary | None) -> _Words:
 
 
 def _same_word(asked: str, word: str) -> bool:
-    """A typo or a shortened word: `landng` for landing, `book` for bookkeeping."""
+    """A typo or a shortened word: `landng` for landing, `bookk` for bookkeeping."""
     if len(asked) < 5 or len(word) < 5:
         return False
     return word.startswith(asked) or fuzz.ratio(asked, word) >= TYPO_SCORE
@@ -139,40 +94,21 @@ def _matched(name: _Words, asked: _Words) -> list[str]:
     return found + [w for w in rest if any(_same_word(a, w) for a in spare)]
 
 
-def _overlap(name: _Words, asked: _Words) -> int:
-    """How many of a name's words the question has, by stem or as a typo of one."""
-    return len(_matched(name, asked))
-
-
 def _without(asked: _Words, name: _Words) -> _Words:
     typed = tuple(w for w in asked.typed
                   if stem(w) not in name.stems and not any(_same_word(w, n) for n in name.typed))
     return _Words(asked.stems - name.stems, typed)
 
 
-def _best(scored: Iterable[tuple[int, object]]) -> tuple[int, list[object]]:
-    pairs = [(score, item) for score, item in scored if score > 0]
-    top = max((score for score, _ in pairs), default=0)
-    return top, [item for score, item in pairs if score == top]
-
-
-def _amounts(text: str) -> set[Decimal]:
-    found = set()
-    for match in _AMOUNT.finditer(text):
-        groups = [g for g in match.groups()]
-        for whole, cents in (groups[0:2], groups[2:4], groups[4:6]):
-            if whole is not None:
-                with suppress(InvalidOperation):  # the pattern allows digits only
-                    found.add(Decimal(whole.replace(",", "") + "." + (cents or "0")))
-    return found
-
-
-def _numbers(text: str) -> set[int]:
-    seqs = set()
-    for match in _NUMBERED.finditer(text):
-        digits = match.group(1) or match.group(2)
-        seqs.add(int(digits) if digits else _ORDINALS[match.group(3)])
-    return seqs
+def _best(items: Iterable[T], title: Callable[[T], str], asked: _Words,
+          vocabulary: Vocabulary | None) -> tuple[int, list[T], list[_Words]]:
+    """The items whose titles share the most words with the question, with that count and
+    their titles' words."""
+    scored = [(len(_matched(w, asked)), item, w)
+              for item in items for w in [_content(title(item), vocabulary)]]
+    top = max((score for score, _, _ in scored), default=0)
+    best = [(item, w) for score, item, w in scored if score == top and top > 0]
+    return top, [item for item, _ in best], [w for _, w in best]
 
 
 _IN_HAND = (MilestoneStatus.FUNDED, MilestoneStatus.SUBMITTED, MilestoneStatus.CHANGES_REQUESTED,
@@ -184,9 +120,8 @@ def current_milestone(contract: Contract) -> Milestone | None:
     """The milestone in hand: the first funded, submitted or approved one, else the first
     not funded yet."""
     by_seq = sorted(contract.milestones, key=lambda m: m.seq)
-    in_hand = [m for m in by_seq if m.status in _IN_HAND]
-    waiting = [m for m in by_seq if m.status is MilestoneStatus.NOT_FUNDED]
-    found = in_hand or waiting
+    found = ([m for m in by_seq if m.status in _IN_HAND]
+             or [m for m in by_seq if m.status is MilestoneStatus.NOT_FUNDED])
     return found[0] if found else None
 
 
@@ -204,95 +139,79 @@ def last_milestone(contract: Contract) -> Milestone | None:
     return max(done, key=lambda m: m.seq, default=None)
 
 
+RELATIVE: dict[str, Callable[[Contract], Milestone | None]] = {
+    "last": last_milestone, "next": next_milestone, "current": current_milestone}
+
+
 def _active(contracts: Sequence[Contract]) -> list[Contract]:
     return [c for c in contracts if c.status is not ContractStatus.ENDED]
+
+
+def _named_parties(parties: Mapping[str, str], asked: _Words) -> set[str]:
+    """The other parties the question names by a distinct word of their name."""
+    return {p for p, name in parties.items()
+            if any(len(w) >= DISTINCT_LETTERS and w not in COMPANY_WORDS
+                   for w in _matched(_content(name, None), asked))}
+
+
+def _milestones(shape: Shape, named: list[Contract], scope: list[Contract],
+                titled: list[Pair] | None, by_id: bool) -> list[Pair]:
+    """The milestones the question names: by number, by title (`titled`, when milestone
+    titles match better than contract titles), by amount, or "my last / next / current"
+    (unless a contract id was given: "status of D-101, my last payment" means the contract)."""
+    fixed = [c for c in (named or _active(scope)) if c.type is ContractType.FIXED]
+    if shape.numbers:
+        return [(c, m) for c in fixed for m in c.milestones if m.seq in shape.numbers]
+    if titled is not None:
+        return titled
+    if shape.amounts:
+        return [(c, m) for c in (named or scope) for m in c.milestones
+                if m.amount in shape.amounts]
+    if shape.relative and not by_id:
+        pick = RELATIVE[shape.relative]
+        return [(c, m) for c in fixed if (m := pick(c)) is not None]
+    return []
 
 
 def recognize(text: str, contracts: Sequence[Contract], parties: Mapping[str, str],
               vocabulary: Vocabulary | None = None) -> Named:
     """What `text` names among `contracts` (one member's own) and the other parties on them
     (`parties`: account id to name)."""
-    lower = text.lower()
-    about = bool(_MINE.search(lower))
-    ids = {t.replace("-", "").replace("_", "") for t in _TOKEN.findall(lower)}
-    by_id = [c for c in contracts if c.id.lower().replace("-", "").replace("_", "") in ids]
-    own_ids = {c.id.lower().replace("-", "") for c in contracts}
-    unknown_ids = [m for m in _ID_SHAPE.findall(lower) if m.replace("-", "") not in own_ids]
-    rest = _ID_SHAPE.sub(" ", lower)
-    seqs = _numbers(rest)
-    amounts = _amounts(_NUMBERED.sub(" ", rest))
-    asked = _content(_NUMBERED.sub(" ", rest), vocabulary)
-
-    named_parties = {p for p, name in parties.items()
-                     if any(len(w) >= DISTINCT_LETTERS and w not in COMPANY_WORDS
-                            for w in _matched(_content(name, None), asked))}
-    if named_parties:  # the party's words name the party, not a title ("Lumen Apps")
-        said = " ".join(parties[p] for p in named_parties).lower()
-        asked = _without(asked, _content(said, None))
-    with_party = [c for c in contracts if {c.client, c.freelancer} & named_parties]
+    shape = shape_of(text)
+    asked = _content(shape.words, vocabulary)
+    by_id = [c for c in contracts if id_key(c.id) in shape.tokens]
+    parties_named = _named_parties(parties, asked)
+    if parties_named:  # the party's words name the party, not a title ("Lumen Apps")
+        asked = _without(asked, _content(" ".join(parties[p] for p in parties_named), None))
+    with_party = [c for c in contracts if {c.client, c.freelancer} & parties_named]
     scope = by_id or with_party or list(contracts)
-    title_score, titled = _best((_overlap(_content(c.title, vocabulary), asked), c)
-                                for c in scope)
-    ms_score, ms_titled = _best((_overlap(_content(m.title, vocabulary), asked), (c, m))
-                                for c in scope for m in c.milestones)
-    if not by_id and title_score:
-        scope = [c for c in scope if c in titled]
-    named: list[Contract] = by_id or [c for c in scope if c in titled] or with_party
-    hourly = bool(_HOURS.search(lower))
-
-    milestones: list[tuple[Contract, Milestone]] = []
-    fixed = [c for c in (named or _active(scope)) if c.type is ContractType.FIXED]
-    if seqs:
-        milestones = [(c, m) for c in fixed for m in c.milestones if m.seq in seqs]
-    elif ms_score > title_score:
-        milestones = [pair for pair in ms_titled if isinstance(pair, tuple)]
-    elif amounts:
-        milestones = [(c, m) for c in (named or scope) for m in c.milestones
-                      if m.amount in amounts]
-        if not milestones:
-            named = named or [c for c in scope if any(i.amount in amounts for i in c.invoices)]
-    elif not by_id:
-        for pattern, pick in ((_LAST, last_milestone), (_NEXT, next_milestone),
-                              (_CURRENT, current_milestone)):
-            if pattern.search(lower):
-                milestones = [(c, m) for c in fixed if (m := pick(c)) is not None]
-                break
-    if hourly and not milestones and not named:
+    title_score, titled, title_words = _best(scope, lambda c: c.title, asked, vocabulary)
+    ms_score, ms_titled, ms_words = _best([(c, m) for c in scope for m in c.milestones],
+                                          lambda pair: pair[1].title, asked, vocabulary)
+    named = by_id or titled or with_party
+    milestones = _milestones(shape, named, titled or scope,
+                             ms_titled if ms_score > title_score else None, bool(by_id))
+    if shape.amounts and not milestones and not named:
+        named = [c for c in scope if any(i.amount in shape.amounts for i in c.invoices)]
+    if shape.hourly and not milestones and not named:
         named = [c for c in _active(contracts) if c.type is ContractType.HOURLY]
-    naming = _NAMING.search(lower)
-    words_of = [_content(c.title, vocabulary) for c in titled if isinstance(c, Contract)] + [
-        _content(pair[1].title, vocabulary) for pair in ms_titled if isinstance(pair, tuple)]
-    whole = any(len(w.stems) <= max(title_score, ms_score) for w in words_of)
-    called = (naming.group(1) or naming.group(2)) if naming else None
-    phrase = _content(called, vocabulary) if called else None
-    in_phrase = phrase is not None and any(_overlap(w, phrase) > 0 for w in words_of)
-    relative = any(p.search(lower) for p in (_LAST, _NEXT, _CURRENT))
-    clear = bool(by_id or named_parties or seqs or amounts or in_phrase or whole or relative
-                 or max(title_score, ms_score) >= 2 or hourly)
-    distinct = clear or any(len(word) >= DISTINCT_LETTERS for w in words_of
+
+    matched_words = title_words + ms_words
+    score = max(title_score, ms_score)
+    called = _content(shape.called, vocabulary) if shape.called else None
+    clear = bool(by_id or parties_named or shape.numbers or shape.amounts or shape.relative
+                 or shape.hourly or score >= 2
+                 or any(len(w.stems) <= score for w in matched_words)
+                 or (called is not None and any(_matched(w, called) for w in matched_words)))
+    distinct = clear or any(len(word) >= DISTINCT_LETTERS for w in matched_words
                             for word in _matched(w, asked))
     unknown = None
     if not named and not milestones:
-        if unknown_ids:
-            unknown = unknown_ids[0].upper()
-        elif called and _content(called, None).typed:
-            unknown = called.strip()
-    return Named(tuple(named), tuple(milestones), hourly, unknown, about, clear, distinct)
-
-
-def asks_state(text: str, short: bool = False) -> bool:
-    """Whether a question about own work asks where it stands (funded, paid, when), not how
-    to do something ("how do I fund my milestone?"); with `short`, three words or fewer
-    ("my milestones") count as asking too."""
-    lower = text.lower()
-    if _HOW_TO.search(lower):
-        return False
-    return bool(_STATE.search(lower)) or (short and len(lower.split()) <= SHORT_WORDS)
-
-
-def general_parts(text: str) -> list[str]:
-    """The clauses of a question that ask something general ("...and what does escrow
-    mean?"), to answer from the FAQ after a personal answer."""
-    parts = [p.strip(" ,") for p in _CLAUSES.split(text) if p and p.strip(" ,")]
-    return [p for p in parts if _GENERAL.search(p.lower()) and not _MINE.search(p.lower())
-            and len(parts) > 1]
+        own = {id_key(c.id) for c in contracts}
+        theirs = [i for i in shape.ids if id_key(i) not in own]
+        if theirs:
+            unknown = theirs[0].upper()
+        elif called is not None and called.typed and shape.called:
+            unknown = shape.called
+    return Named(tuple(named), tuple(milestones), shape.hourly, unknown, shape.mine, clear,
+                 distinct)
