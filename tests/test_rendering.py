@@ -44,7 +44,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                        "submitted_at": "2026-11-03T00:00:00+00:00", "approved_at": None,
                        "available_at": None}} for role in ("freelancer", "client")]},
     "forget_confirm": {"demo": True},
-    "handoff_list": {"handoffs": [
+    "handoff_list": {"total": 3, "handoffs": [
         {"number": 7, "at": "2026-11-25T10:00:00+00:00", "user": "slack:T1/U1",
          "platform": "slack", "question": "my client <!here> vanished"}]},
     "handoff_done": {"action": "reply", "number": 7, "kept": ["added the question to",

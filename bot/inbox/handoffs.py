@@ -34,6 +34,7 @@ HANDOFF_HELP: tuple[CommandHelp, ...] = (
 )
 REPLY_TEMPLATE = "handoff_reply"
 QUESTION_SHOWN = 300  # of the member's question, quoted back with the answer
+LISTED, QUESTION_LISTED = 50, 500  # hand-offs a listing shows (oldest first), and of each
 
 
 @dataclass(frozen=True)
@@ -130,10 +131,12 @@ class HandoffDesk:
         """Carry out one request as `actor`; refused unless the actor is a moderator."""
         self.editor.require_moderator(actor, granted)
         if request.command == "list":
-            return Reply("handoff_list", {"handoffs": [
+            queue = self.handoffs.queued()
+            # Private: members' questions and identities never go to a public channel.
+            return Reply("handoff_list", {"total": len(queue), "handoffs": [
                 {"number": h.id, "at": h.created_at.isoformat(), "user": h.user,
-                 "platform": h.platform, "question": h.question}
-                for h in self.handoffs.queued()]})
+                 "platform": h.platform, "question": h.question[:QUESTION_LISTED]}
+                for h in queue[:LISTED]]}, private=True)
         handoff = self.handoffs.get(request.number)
         if handoff is None or handoff.status != "queued":
             raise NotFound(f"Hand-off #{request.number} is not open"
@@ -181,4 +184,4 @@ class HandoffDesk:
             raise NotFound(f"Hand-off #{request.number} was closed by someone else just now; "
                            "nothing was sent.")
         return Reply("handoff_done", {"action": request.command, "number": request.number,
-                                      "kept": list(kept) if kept else None})
+                                      "kept": list(kept) if kept else None}, private=True)

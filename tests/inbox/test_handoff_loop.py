@@ -83,7 +83,9 @@ def test_a_moderator_lists_and_answers_in_chat_and_others_are_refused(app: App) 
     app.moderators.add(MOD, "test", utc_now())
     member = app.assistant.handle(Incoming(f"handoff reply {number} no", "console:eve"))
     assert member.template == "error" and "moderator" in member.context["message"]
-    listing = app.renderer.render(app.assistant.handle(Incoming("handoffs", MOD)))
+    listed = app.assistant.handle(Incoming("handoffs", MOD, platform="slack", private=False))
+    assert listed.private, "members' questions never go to a public channel"
+    listing = app.renderer.render(listed)
     assert f"#{number} " in listing and "crypto" in listing
     done = app.assistant.handle(Incoming(f"handoff reply {number} Only through the site.", MOD))
     assert done.template == "handoff_done"
