@@ -59,7 +59,7 @@ def build_matcher(entries: Sequence[FaqEntry], pack: KnowledgePack) -> Matcher:
 
 def build_app(settings: Settings) -> App:
     """Migrate the database, seed it on first start, and wire the assistant."""
-    engine = make_engine(settings.database_url, create_folder=settings.create_database_folder)
+    engine = make_engine(settings.database_url)
     upgrade(engine)
     pack = load_pack(settings.knowledge_dir or knowledge_dir())
     faq = SqlFaqStore(engine)

@@ -29,9 +29,6 @@ class Settings:
     knowledge_dir: Path | None = None
     log_level: str = "WARNING"
     seed_on_start: bool = True
-    # A SQLite file's missing folder is created (the default database in the data folder);
-    # False when FORUMBOT_DATABASE_URL names a file elsewhere: a typo there is refused.
-    create_database_folder: bool = True
 
 
 def _float(environ: Mapping[str, str], key: str, default: float) -> float:
@@ -64,12 +61,41 @@ def sqlite_url(path: Path) -> str:
     return f"sqlite+pysqlite:///{path}"
 
 
+def _check_database_url(url: str) -> None:
+    """A URL the operator set names a database SQLAlchemy knows, whose driver is installed,
+    and for a SQLite file a folder that exists: a typo is refused instead of creating folders
+    and a fresh database (only the default database's data folder is created)."""
+    from sqlalchemy import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        parsed = make_url(url)
+        shown = parsed.render_as_string(hide_password=True)
+        dialect = parsed.get_dialect()
+    except NoSuchModuleError:
+        raise SettingsError(f"FORUMBOT_DATABASE_URL={shown!r}: SQLAlchemy knows no database "
+                            f"{parsed.drivername!r}") from None
+    except ArgumentError:
+        raise SettingsError("FORUMBOT_DATABASE_URL is not a database URL SQLAlchemy can read "
+                            "(e.g. postgresql+psycopg://user@host/db)") from None
+    try:
+        dialect.import_dbapi()
+    except ImportError as exc:
+        raise SettingsError(f"FORUMBOT_DATABASE_URL={shown!r}: its driver is not installed (no "
+                            f"module {exc.name!r}); use sqlite+pysqlite:// or "
+                            "postgresql+psycopg://, or install the driver") from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        folder = Path(str(parsed.database)).expanduser().parent
+        if not folder.is_dir():
+            raise SettingsError(f"FORUMBOT_DATABASE_URL={shown!r}: the folder {folder} does not "
+                                "exist; create it first")
+
+
 def settings_from_environ(environ: Mapping[str, str]) -> Settings:
     """Build settings from `environ` (pass `os.environ`); errors name the key and value."""
     raw_dir = environ.get("FORUMBOT_DATA_DIR", "").strip()
     data_dir = Path(raw_dir).expanduser() if raw_dir else default_data_dir()
     url = environ.get("FORUMBOT_DATABASE_URL", "").strip()
-    create_folder = not url
     if not url:
         url = sqlite_url(data_dir / DEFAULT_DB_FILENAME)
     elif "://" not in url:
@@ -77,6 +103,8 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
             f"FORUMBOT_DATABASE_URL={url!r} is not a database URL "
             "(e.g. sqlite+pysqlite:///path/forumbot.db or postgresql+psycopg://user@host/db)"
         )
+    else:
+        _check_database_url(url)
     defaults = Thresholds()
     thresholds = Thresholds(
         answer=_float(environ, "FORUMBOT_ANSWER_THRESHOLD", defaults.answer),
@@ -103,5 +131,4 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         knowledge_dir=Path(knowledge) if knowledge else None,
         log_level=level,
         seed_on_start=_bool(environ, "FORUMBOT_SEED_ON_START", True),
-        create_database_folder=create_folder,
     )

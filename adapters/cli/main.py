@@ -8,7 +8,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from sqlalchemy import make_url
@@ -234,12 +234,13 @@ def run(argv: Sequence[str], environ: dict[str, str]) -> int:
         demo = getattr(args, "demo", False)
         if demo:
             settings = dataclasses.replace(
-                settings, database_url=sqlite_url(settings.data_dir / "demo.db"),
-                create_database_folder=True)
+                settings, database_url=sqlite_url(settings.data_dir / "demo.db"))
         logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
         app = _open(settings)
         if demo and args.command in ("ask", "chat"):
             _prepare_demo(app, args)
+        if args.command == "serve":  # one line at start, before the server's own
+            print(start_line(args.host, args.port, environ), file=sys.stderr, flush=True)
         if args.command == "db":
             print("database is at the newest schema")
             return 0
@@ -304,11 +305,17 @@ def unsynced_pack(app: App) -> str | None:
             "loads them (moderators' changes are kept)")
 
 
-def start_line(host: str, port: int, secret: str | None, platforms: Sequence[str]) -> str:
-    """The one line `serve` logs at start: where it listens, the webhook and the platforms on
-    (never the secret itself)."""
+# The chat platforms `serve` runs, each when its token is set.
+PLATFORM_TOKENS = (("slack", "SLACK_BOT_TOKEN"), ("discord", "DISCORD_TOKEN"))
+
+
+def start_line(host: str, port: int, environ: Mapping[str, str]) -> str:
+    """The one line `serve` logs at start: where it listens, whether the webhook is on and
+    the platforms whose tokens are set (never a secret itself)."""
     where = f"[{host}]" if ":" in host else host
-    hook = ("on" if secret else "off: FORUMBOT_WEBHOOK_SECRET is not set, it answers 503")
+    hook = ("on" if environ.get("FORUMBOT_WEBHOOK_SECRET") else
+            "off: FORUMBOT_WEBHOOK_SECRET is not set, it answers 503")
+    platforms = [name for name, key in PLATFORM_TOKENS if environ.get(key, "").strip()]
     return (f"forumbot serve: listening on http://{where}:{port}; webhook POST "
             f"/hooks/marketplace {hook}; platforms: {', '.join(platforms) or 'none'}")
 
@@ -322,7 +329,7 @@ def _serve(app: App, args: argparse.Namespace, secret: str | None) -> int:
     reminder = unsynced_pack(app)
     if reminder:
         log.warning("%s", reminder)
-    print(start_line(args.host, args.port, secret, platforms=()), file=sys.stderr, flush=True)
+
     uvicorn.run(create_http_app(app, secret), host=args.host, port=args.port,
                 log_level=app.settings.log_level.lower())
     return 0

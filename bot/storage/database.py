@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import errno
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
-from sqlalchemy.exc import NoSuchModuleError
-
-from bot.errors import UserError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest migration's revision (a test checks it against Alembic). Knowing it lets a start
@@ -19,23 +15,14 @@ SCHEMA_REVISION = "0003"
 _PG_MIGRATION_LOCK = 7_361_042_215
 
 
-def make_engine(url: str, create_folder: bool = True) -> Engine:
-    """An engine for `url`; a SQLite file gets real transactions, and its folder is created
-    when `create_folder` says so (else a missing folder is refused, creating nothing).
-
-    A URL whose dialect or driver is not installed raises `UserError` naming it.
-    """
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; a SQLite file gets its folder created and real transactions."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return _engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
-        folder = Path(parsed.database).expanduser().parent
-        if create_folder:
-            folder.mkdir(parents=True, exist_ok=True)
-        elif not folder.is_dir():
-            raise FileNotFoundError(errno.ENOENT, "its folder does not exist; create it first",
-                                    str(folder))
-    engine = _engine(url, connect_args={"timeout": 30})
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -52,19 +39,6 @@ def make_engine(url: str, create_folder: bool = True) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
-
-
-def _engine(url: str, **options: Any) -> Engine:
-    shown = make_url(url).render_as_string(hide_password=True)
-    try:
-        return create_engine(url, **options)
-    except NoSuchModuleError:
-        raise UserError(f"cannot open the database {shown}: SQLAlchemy knows no database "
-                        f"{make_url(url).drivername!r}") from None
-    except ImportError as exc:
-        raise UserError(f"cannot open the database {shown}: its driver is not installed "
-                        f"(no module {exc.name!r}); use sqlite+pysqlite:// or "
-                        "postgresql+psycopg://, or install the driver") from None
 
 
 def _alembic_config() -> Any:

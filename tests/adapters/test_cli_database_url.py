@@ -33,7 +33,7 @@ def test_a_sqlite_url_whose_folder_is_missing_is_refused_and_creates_nothing(
     env = {"FORUMBOT_DATA_DIR": str(tmp_path / "data"),
            "FORUMBOT_DATABASE_URL": f"sqlite+pysqlite:///{missing}"}
     assert run(["faq", "list"], env) == 2
-    assert "its folder does not exist" in capsys.readouterr().err
+    assert f"the folder {missing.parent} does not exist" in capsys.readouterr().err
     assert not (tmp_path / "typo").exists()
 
 
@@ -53,9 +53,11 @@ def test_faq_export_json_to_a_file_reports_what_it_wrote(
 
 
 def test_serve_names_where_it_listens_and_whether_the_webhook_is_on_without_the_secret() -> None:
-    line = start_line("127.0.0.1", 8000, None, platforms=())
+    line = start_line("127.0.0.1", 8000, {})
     assert line == ("forumbot serve: listening on http://127.0.0.1:8000; webhook POST "
                     "/hooks/marketplace off: FORUMBOT_WEBHOOK_SECRET is not set, it answers "
                     "503; platforms: none")
-    on = start_line("::1", 9000, "whsec_x", platforms=("slack",))
-    assert "http://[::1]:9000" in on and "marketplace on" in on and "whsec_x" not in on
+    on = start_line("::1", 9000, {"FORUMBOT_WEBHOOK_SECRET": "whsec_x",
+                                  "SLACK_BOT_TOKEN": "xoxb-secret"})
+    assert "http://[::1]:9000" in on and "marketplace on" in on and "platforms: slack" in on
+    assert "whsec_x" not in on and "xoxb" not in on
