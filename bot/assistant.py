@@ -126,7 +126,7 @@ class Assistant:
                                     decision.score)
                 self._logged(lambda: self.questions.record_question(
                     asked(message.platform, message.private, text, personal)))
-                return self._followed_up(own, snapshot, text)
+                return self._followed_up(own, snapshot, text[:MATCH_CHAR_LIMIT])
         self._logged(lambda: self.questions.record_question(
             asked(message.platform, message.private, text, decision)))
         if decision.outcome is Outcome.ANSWER and decision.entry_id is not None:

@@ -13,6 +13,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+MAX_GENERAL_PARTS = 3  # general clauses looked up after a personal answer
 SHORT_WORDS = 3  # "my milestones", "my open jobs": a request to see them
 _ID_SHAPE = re.compile(r"(?<![\w-])([a-z]{1,5}-?\d{2,7})(?![\w-])")
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9_-]*")
@@ -136,4 +137,4 @@ def general_parts(text: str) -> list[str]:
     mean?"), to answer from the FAQ after a personal answer."""
     parts = [p.strip(" ,") for p in _CLAUSES.split(text) if p and p.strip(" ,")]
     return [p for p in parts if _GENERAL.search(p.lower()) and not _MINE.search(p.lower())
-            and len(parts) > 1]
+            and len(parts) > 1][:MAX_GENERAL_PARTS]

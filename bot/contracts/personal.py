@@ -20,6 +20,7 @@ from bot.contracts.views import contract_view, milestone_view, summary_view
 from bot.faq.entries import PERSONAL_TOPICS, FaqEntry
 from bot.faq.vocabulary import Vocabulary
 from bot.messages import Incoming, Reply
+from bot.text import MATCH_CHAR_LIMIT
 
 # The FAQ entry that answers a personal topic for a member who is not linked.
 GENERAL_ANSWER = {"my-milestone-status": "milestone-funded-check",
@@ -55,6 +56,7 @@ class PersonalDesk:
         matcher chose a personal topic, or when it asks where "my milestone" stands. An
         unlinked member asking that gets the general answer and one line on linking.
         """
+        text = text[:MATCH_CHAR_LIMIT]  # as the matcher: the rest of a long paste is story
         personal_topic = topic is not None and topic.id in PERSONAL_TOPICS
         general_topic = topic is not None and not personal_topic
         link = self.links.link_of(message.user)

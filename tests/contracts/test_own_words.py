@@ -190,3 +190,10 @@ def test_forget_me_asks_first_and_tells_the_demo_member_it_comes_back(
     assert reply.template == "forget_confirm" and "forget me confirm" in text
     assert "links the demo account again" in text
     assert demo.personal.links.link_of(ME) is not None
+
+
+def test_a_huge_message_is_read_for_its_first_part_only(demo: Assistant,
+                                                         renderer: Renderer) -> None:
+    story = "the logo job? " + "and then the zebra quilt job and what does escrow mean, " * 2000
+    _, text = ask(demo, renderer, story)
+    assert text.startswith("Logo and brand kit (D-101)")
