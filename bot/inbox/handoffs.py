@@ -52,7 +52,7 @@ class HandoffRequest:
 
 def _number(text: str) -> int:
     digits = text.removeprefix("#")
-    if not (digits.isascii() and digits.isdecimal()) or int(digits) < 1:
+    if not (digits.isascii() and digits.isdecimal()) or len(digits) > 9 or int(digits) < 1:
         raise argparse.ArgumentTypeError(f"{text[:20]!r} is not a number from the hand-off list")
     return int(digits)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -78,7 +79,10 @@ def test_closing_without_an_answer_is_audited_and_sends_nothing(app: App) -> Non
     assert "While you were away" not in chat_transcript(app, MEMBER)
 
 
-def test_a_moderator_lists_and_answers_in_chat_and_others_are_refused(app: App) -> None:
+def test_a_moderator_lists_and_answers_in_chat_and_others_are_refused(
+    make_app: Callable[..., App], database_url: str,
+) -> None:
+    app = make_app(database_url)
     number = pass_on(app, "can I pay the freelancer in crypto")
     app.moderators.add(MOD, "test", utc_now())
     member = app.assistant.handle(Incoming(f"handoff reply {number} no", "console:eve"))
@@ -116,3 +120,9 @@ def test_a_refused_faq_change_sends_nothing_and_keeps_the_hand_off_open(app: App
     assert reply.template == "error"
     assert [h.id for h in app.handoffs.queued()] == [number]
     assert "While you were away" not in chat_transcript(app, MEMBER)
+
+
+@pytest.mark.parametrize("number", ["99999999999999999999", "0", "x1", "-3"])
+def test_a_hand_off_number_that_cannot_be_one_is_refused_by_name(app: App, number: str) -> None:
+    reply = app.assistant.handle(Incoming(f"handoff close {number}", MOD, moderator=True))
+    assert reply.template == "error" and number[:20] in reply.context["message"]
