@@ -15,6 +15,8 @@ from bot.resources import templates_dir
 from tests.fakes import NOW, FakeLinks, fake_assistant, fake_desk
 
 SUGGESTED = re.compile(r'\b[Aa]sk(?: me)?(?: something like)? "([^"{}]+)"')
+# "for example "how does escrow work" or "client asked for a refund""
+EXAMPLES = re.compile(r'\bfor example ((?:"[^"{}]+"(?:,| or)?\s*)+)')
 # What each suggested wording must get: an FAQ entry's answer, or a personal reply.
 EXPECTED = {
     "was my milestone funded?": "contract_list",
@@ -25,6 +27,8 @@ EXPECTED = {
     "how do I link my account": "link-account",
     "how do disputes work": "dispute-process",
     "how does a refund request work": "refund-request",
+    "how does escrow work": "escrow-basics",
+    "client asked for a refund": "refund-request",
 }
 
 
@@ -32,7 +36,11 @@ def suggested_wordings(pack: KnowledgePack) -> set[str]:
     """The quoted wordings the pack's answers and the text templates tell members to ask."""
     texts = [e.answer for e in pack.entries]
     texts += [p.read_text(encoding="utf-8") for p in (templates_dir() / "text").glob("*.j2")]
-    return {w for text in texts for w in SUGGESTED.findall(text)}
+    found = {w for text in texts for w in SUGGESTED.findall(text)}
+    for text in texts:
+        for listed in EXAMPLES.findall(text):
+            found.update(re.findall(r'"([^"]+)"', listed))
+    return found
 
 
 def test_the_collected_wordings_are_all_listed_here(pack: KnowledgePack) -> None:
