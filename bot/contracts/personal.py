@@ -22,11 +22,10 @@ from bot.faq.vocabulary import Vocabulary
 from bot.messages import Incoming, Reply
 from bot.text import MATCH_CHAR_LIMIT
 
-# The FAQ entry that answers a personal topic for a member who is not linked.
-GENERAL_ANSWER = {"my-milestone-status": "milestone-funded-check",
-                  "my-contracts": "where-are-contracts"}
 MILESTONE_TOPIC, CONTRACTS_TOPIC = "my-milestone-status", "my-contracts"
-CONFIRM_WORD = "confirm"
+# The FAQ entry that answers a personal topic for a member who is not linked.
+GENERAL_ANSWER = {MILESTONE_TOPIC: "milestone-funded-check",
+                  CONTRACTS_TOPIC: "where-are-contracts"}
 
 
 def _private(template: str, **context: object) -> Reply:
@@ -35,6 +34,11 @@ def _private(template: str, **context: object) -> Reply:
 
 def _active(contracts: Sequence[Contract]) -> list[Contract]:
     return [c for c in contracts if c.status is not ContractStatus.ENDED]
+
+
+def _other(contract: Contract, account_id: str) -> str:
+    """The other party's account id."""
+    return contract.client if contract.freelancer == account_id else contract.freelancer
 
 
 @dataclass
@@ -155,8 +159,7 @@ class PersonalDesk:
 
     def _parties(self, owned: Sequence[Contract], account_id: str) -> dict[str, str]:
         """The names of the other parties on the member's own contracts."""
-        others = {c.client if c.freelancer == account_id else c.freelancer for c in owned}
-        return dict(self.contracts.names_of(sorted(others)))
+        return dict(self.contracts.names_of(sorted({_other(c, account_id) for c in owned})))
 
     def _named(self, named: Named, account_id: str) -> Reply:
         if named.milestones:
@@ -174,9 +177,9 @@ class PersonalDesk:
     def _status(self, contract: Contract, account_id: str) -> Reply:
         role = contract.role_of(account_id)
         assert role is not None, "contracts_of returned a contract the account is not party to"
-        other = self._parties([contract], account_id)
+        names = self._parties([contract], account_id)
         return _private("contract_status", contract=contract_view(contract, role, self.clock())
-                        | {"other": next(iter(other.values()), None)})
+                        | {"other": names.get(_other(contract, account_id))})
 
     def _milestones(self, pairs: Sequence[tuple[Contract, Milestone]], account_id: str) -> Reply:
         now = self.clock()
@@ -196,7 +199,6 @@ class PersonalDesk:
         for c in contracts:
             role = c.role_of(account_id)
             assert role is not None
-            other = c.client if c.freelancer == account_id else c.freelancer
-            views.append(summary_view(c, role, now) | {"other": names.get(other)})
+            views.append(summary_view(c, role, now) | {"other": names.get(_other(c, account_id))})
         return _private("contract_list", account=account_id, contracts=views,
                         ambiguous=ambiguous)
