@@ -52,7 +52,7 @@ _BARE = {"unlink", "whoami", "contracts"}
 FAQ_MODERATOR_WORDS = frozenset({"add", "edit", "alias", "unalias", "remove", "restore",
                                  "search", "history", "diff", "revert"})
 # `handoff` subcommands for moderators; `bot.inbox.handoff_desk` parses the rest.
-HANDOFF_WORDS = frozenset({"reply", "close"})
+HANDOFF_WORDS = frozenset({"list", "reply", "close"})
 # `inbox` subcommands for moderators; `bot.inbox.commands` parses the rest of the message.
 INBOX_WORDS = frozenset({"list", "attach", "create", "dismiss", "accept", "reject"})
 
@@ -99,16 +99,14 @@ def parse(text: str) -> Command | None:
         if said[:1] == ["me"] and said[1:] in ([], ["confirm"]):
             return Command("forget me", " ".join(said[1:]))
         return None
-    if name == "handoffs":
-        return Command("handoffs", rest) if slash or not rest.strip(" ?!.") else None
-    if name == "handoff":
+    if name in {"handoffs", "handoff"}:
         sub = rest.split(maxsplit=1)[0].lower() if rest else ""
-        if sub in HANDOFF_WORDS:
+        if sub in HANDOFF_WORDS or (name == "handoffs" and not rest.strip(" ?!.")):
             return Command("handoffs", rest)
         if slash:
             raise UnknownCommand("Try `handoffs`, `handoff reply N TEXT` or "
                                  "`handoff close N [--reason R]`.")
-        return None
+        return None  # "handoff to a human?" is a question
     if name == "inbox":
         sub = rest.split(maxsplit=1)[0].lower() if rest else ""
         if slash or not rest or sub in INBOX_WORDS or sub.startswith("--"):

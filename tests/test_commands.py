@@ -39,3 +39,17 @@ def test_a_link_code_is_a_command_however_its_groups_are_joined(text: str) -> No
 
 def test_link_followed_by_ordinary_words_is_a_question() -> None:
     assert parse("link my account please") is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("handoffs", Command("handoffs", "")),
+    ("/handoffs", Command("handoffs", "")),
+    ("handoff reply 3 Open a dispute.", Command("handoffs", "reply 3 Open a dispute.")),
+    ("handoffs close 3 --reason dup", Command("handoffs", "close 3 --reason dup")),
+    ("handoff to a human please", None),
+    ("handoffs take how long?", None),
+])
+def test_moderators_hand_off_commands_parse_and_other_wordings_stay_questions(
+    text: str, expected: Command | None,
+) -> None:
+    assert parse(text) == expected
