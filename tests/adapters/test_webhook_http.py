@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -315,6 +315,20 @@ def test_a_link_code_from_the_webhook_links_the_member_who_sends_it(
     unknown = event("link_code.issued", {"account_id": "acc-nobody", "code": "K7PQM-R2XWN"},
                     "evt_2")
     assert post(client, unknown).status_code == 404
+
+
+def test_a_link_code_expires_fifteen_minutes_after_the_servers_clock_whatever_the_event_says(
+    served: App, client: Client,
+) -> None:
+    future = {"id": "evt_2099", "type": "link_code.issued", "time": "2099-01-01T00:00:00Z",
+              "data": {"account_id": "acc-carol", "code": "K7PQM-R2XWN"}}
+    assert post(client, future).json() == {"status": "applied"}
+    late = served.links.redeem("discord:42", "discord", "K7PQM-R2XWN",
+                               NOW + timedelta(minutes=15))
+    assert late.outcome is LinkOutcome.WRONG
+    on_time = served.links.redeem("discord:42", "discord", "K7PQM-R2XWN",
+                                  NOW + timedelta(minutes=14))
+    assert on_time.outcome is LinkOutcome.LINKED
 
 
 def test_two_replicas_receiving_one_event_at_once_apply_it_once(
