@@ -286,6 +286,16 @@ def test_offers_are_kept_only_while_they_can_be_taken_up_and_never_keep_a_link_c
         ("alice's second", "offered"), ("my code is [code removed] and it fails", "offered")]
 
 
+def test_a_question_passed_to_the_moderators_keeps_no_email_number_or_code(
+    engine: Engine,
+) -> None:
+    handoffs = SqlHandoffStore(engine)
+    handoffs.offer("dan", "slack", True,
+                   "mail dan@example.com or +44 20 7946 0958, code K7PQMR2XWN2")
+    assert handoff_statuses(engine) == [
+        ("mail [email removed] or [number removed], code [code removed]", "offered")]
+
+
 def test_the_moderators_queue_lists_the_oldest_question_first(engine: Engine) -> None:
     handoffs = SqlHandoffStore(engine)
     for user in ("u1", "u2", "u3"):

@@ -71,11 +71,29 @@ def test_commands_are_not_logged_as_questions(assistant: Assistant, command: str
     "my code q7rtz2kmnp does not work",
     "XZTEH CGR96",
     "is xzteh cgr96 still good?",
+    "code ABCD2EFG fails",
+    "ABCD2EFGH",
+    "why is K7PQMR2XWN2 refused",
+    "K7PQ-MR2X-WN is what I typed",
 ])
 def test_words_that_may_hold_a_link_code_are_never_kept(assistant: Assistant,
                                                         question: str) -> None:
     assistant.handle(Incoming(question, ANA))
     assert [q.text for q in log_of(assistant).asked] == [None]
+
+
+def test_personal_details_in_a_declined_question_are_blanked_out_before_it_is_kept(
+    assistant: Assistant,
+) -> None:
+    question = ("Bob Secretname owes me 9876.54, mail bob@example.com or call +49 30 1234567, "
+                "my iban is DE89 3704 0044 0532 0130 00, card 4111 1111 1111 1111, see "
+                "https://pay.example.com/r?token=s3cr3t")
+    assistant.handle(Incoming(question, ANA))
+    kept, = [q.text for q in log_of(assistant).asked]
+    assert kept is not None
+    for secret in ("bob@example.com", "1234567", "DE89", "0532", "4111", "s3cr3t"):
+        assert secret not in kept, kept
+    assert "[email removed]" in kept and "[account removed]" in kept
 
 
 @pytest.mark.parametrize("stray", ["1", "-1", "+", "42 !!", "???"])
