@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot import commands
 from bot.commands import Command
 from bot.contracts.personal import PersonalDesk
-from bot.errors import NotFound, UserError
+from bot.errors import NotFound, UserError, described
 from bot.faq.commands import MODERATOR_HELP
 from bot.faq.desk import FaqDesk
 from bot.faq.entries import PERSONAL_TOPICS, FaqEntry
@@ -57,9 +57,9 @@ class Assistant:
             return self._handle(message)
         except UserError as exc:
             return Reply("error", {"message": exc.message})
-        except Exception:
-            # The traceback, but not the member's words: they may be personal.
-            log.exception("failed to handle a message from %s", message.user)
+        except Exception as exc:
+            # Where it failed, but not the member's words: they may be personal.
+            log.error("failed to handle a message from %s: %s", message.user, described(exc))
             return Reply("oops")
 
     def pick(self, message: Incoming, entry_id: str, question: str = "") -> Reply:
@@ -94,8 +94,8 @@ class Assistant:
         """Run one logging write; a failure is logged, never the member's problem."""
         try:
             record()
-        except Exception:
-            log.exception("could not write to the question log")
+        except Exception as exc:
+            log.error("could not write to the question log: %s", described(exc))
             return False
         return True
 

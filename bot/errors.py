@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import traceback
+
+
+def described(exc: BaseException) -> str:
+    """An exception for the log: its type and where it was raised, never its message, which
+    can quote members' words or data (a database error quotes the statement's values)."""
+    return f"{type(exc).__name__}\n{''.join(traceback.format_tb(exc.__traceback__))}".rstrip()
+
 
 class UserError(Exception):
     """A failure the user caused and can fix; its message is safe to show them."""

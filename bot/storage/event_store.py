@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.contracts.changes import changed_contract
+from bot.contracts.linking import capped_expiry
 from bot.contracts.model import Contract, Role
 from bot.contracts.payment_notices import (
     NOTIFICATION_TEMPLATE,
@@ -113,10 +114,10 @@ def _apply_change(session: Session, change: ContractChange, now: datetime) -> No
         _notify(session, after, notices(before, after, now), now)
 
 
-def _store_link_code(session: Session, change: LinkCodeIssued) -> None:
+def _store_link_code(session: Session, change: LinkCodeIssued, now: datetime) -> None:
     if session.get(AccountRow, change.account_id) is None:
         raise WebhookRejected(404, f"data.account_id: there is no account {change.account_id!r}")
-    store_code(session, change.account_id, change.code, change.expires_at)
+    store_code(session, change.account_id, change.code, capped_expiry(change.expires_at, now))
 
 
 class SqlEventStore:
@@ -135,7 +136,7 @@ class SqlEventStore:
             if not _record(session, event, now):
                 return False
             if isinstance(event.change, LinkCodeIssued):
-                _store_link_code(session, event.change)
+                _store_link_code(session, event.change, now)
             else:
                 _apply_change(session, event.change, now)
         return True

@@ -207,6 +207,21 @@ def test_a_malformed_event_is_400_with_its_reason_and_stores_nothing(
     assert stored_state(served) == before
 
 
+def test_invisible_or_direction_changing_characters_in_an_event_are_400_and_never_logged(
+    served: App, client: Client, caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    before = stored_state(served)
+    turned = post(client, funded(event_id="evt_\u202e1tve"))
+    assert (turned.status_code, turned.json()["error"]) == (
+        400, "id: contains an invisible or direction-changing character (U+202E)")
+    hidden = post(client, event("milestone.created", {"contract_id": "C-1001", "milestone": {
+        "seq": 4, "title": "Extras\u200b", "amount": "20.00", "status": "not_funded"}}, "evt_7"))
+    assert hidden.status_code == 400 and hidden.json()["error"].startswith("data.milestone.title")
+    assert stored_state(served) == before
+    assert "\u202e" not in caplog.text and "\u200b" not in caplog.text
+
+
 def test_a_move_the_milestone_cannot_make_is_409_and_applies_once_its_cause_is_gone(
     served: App, client: Client,
 ) -> None:

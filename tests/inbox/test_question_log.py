@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import pytest
+from sqlalchemy import text
 
+from bot.app import App
 from bot.assistant import Assistant
 from bot.faq.knowledge_pack import KnowledgePack
 from bot.faq.policy import Decision, Outcome
@@ -156,3 +159,16 @@ def test_a_question_log_that_fails_does_not_cost_the_member_the_answer(
     assert ask(assistant, ANSWERED) == "answer"
     assert "could not write to the question log" in caplog.text
     assert ANSWERED not in caplog.text
+
+
+def test_a_failed_write_to_the_question_log_never_puts_the_members_words_in_the_log(
+    make_app: Callable[..., App], sqlite_database: str, caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = make_app(sqlite_database)
+    with app.engine.begin() as conn:
+        conn.execute(text("DROP TABLE questions"))
+    question = "How do I withdraw money to PayPal? my name is Zelda Quintessa"
+    reply = app.assistant.handle(Incoming(question, ANA))
+    assert reply.template == "decline"
+    assert "could not write to the question log: OperationalError" in caplog.text
+    assert "Zelda" not in caplog.text and "PayPal" not in caplog.text
