@@ -222,6 +222,38 @@ def test_invisible_or_direction_changing_characters_in_an_event_are_400_and_neve
     assert "\u202e" not in caplog.text and "\u200b" not in caplog.text
 
 
+def test_a_contract_event_cannot_rename_an_account_outside_the_contract(
+    served: App, client: Client,
+) -> None:
+    before = stored_state(served)
+    renamed = post(client, event("contract.updated", {
+        "contract": SEED["contracts"][0],
+        "accounts": [{"id": "acc-carol", "name": "Mallory", "role": "freelancer"}]}))
+    assert renamed.status_code == 400
+    assert renamed.json()["error"].startswith(
+        "data.accounts[0].id: 'acc-carol' is not a party of contract 'C-1001'")
+    carol = served.contracts.account("acc-carol")
+    assert carol is not None and carol.name == "Carol Ng"
+    assert stored_state(served) == before
+
+
+def test_moving_a_contract_to_other_parties_needs_its_own_event_type(
+    served: App, client: Client,
+) -> None:
+    to_carol = {**SEED["contracts"][0], "freelancer": "acc-carol"}
+    silent = post(client, event("contract.updated", {"contract": to_carol}))
+    assert silent.status_code == 409
+    assert "contract.parties_changed" in silent.json()["error"]
+    assert [c.id for c in served.contracts.contracts_of("acc-carol")] == []
+    moved = post(client, event("contract.parties_changed", {"contract": to_carol}, "evt_2"))
+    assert moved.json() == {"status": "applied"}
+    assert [c.id for c in served.contracts.contracts_of("acc-carol")] == ["C-1001"]
+    assert "C-1001" not in [c.id for c in served.contracts.contracts_of("acc-alice")]
+    unknown = post(client, event("contract.parties_changed", {
+        "contract": {**to_carol, "id": "C-9999"}}, "evt_3"))
+    assert unknown.status_code == 404
+
+
 def test_a_move_the_milestone_cannot_make_is_409_and_applies_once_its_cause_is_gone(
     served: App, client: Client,
 ) -> None:
@@ -445,7 +477,7 @@ def test_forumbot_serve_takes_a_signed_event_over_http(tmp_path: Path) -> None:
                 assert server.poll() is None and time.monotonic() < deadline
                 time.sleep(0.05)
         body = json.dumps(event("contract.created", {
-            "contract": SEED["contracts"][0], "accounts": SEED["accounts"]})).encode()
+            "contract": SEED["contracts"][0], "accounts": SEED["accounts"][:2]})).encode()
         stamp = str(int(time.time()))
         response = httpx.post(f"{base}/hooks/marketplace", content=body,
                               headers=signed(body, stamp=stamp))
