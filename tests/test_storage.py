@@ -5,12 +5,13 @@ Every test that takes `database_url` runs on a SQLite file and on PostgreSQL.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, bindparam, event, inspect, text
+from sqlalchemy import DateTime, Engine, bindparam, event, inspect, make_url, text
 
 from bot.app import App
 from bot.faq.entries import FaqEntry
@@ -336,3 +337,23 @@ def test_migrations_create_exactly_the_tables_the_models_describe(database_url: 
         differences = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert differences == []
+
+
+def test_a_long_read_by_another_program_does_not_stall_writes_on_sqlite(
+    sqlite_database: str,
+) -> None:
+    engine = make_engine(sqlite_database)
+    upgrade(engine)
+    reader = sqlite3.connect(make_url(sqlite_database).database or "", timeout=0.1)
+    reader.execute("BEGIN")
+    assert reader.execute("SELECT count(*) FROM handoffs").fetchone() == (0,)
+    try:  # a backup or `sqlite3` in a shell, in the middle of a read
+        SqlHandoffStore(engine).offer("alice", "console", True, "can I pay in gold")
+        assert reader.execute("SELECT count(*) FROM handoffs").fetchone() == (0,)
+    finally:
+        reader.rollback()
+        reader.close()
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("SELECT count(*) FROM handoffs")).scalar() == 1
+    engine.dispose()
