@@ -129,8 +129,8 @@ class Assistant:
                 {"choices": [{"number": n, "id": e.id, "title": e.title}
                              for n, e in enumerate(choices, 1)]},
             )
-        self.handoffs.offer(message.user, message.platform, message.private,
-                            text[:MATCH_CHAR_LIMIT])
+        self._logged(lambda: self.handoffs.offer(message.user, message.platform,
+                                                 message.private, text[:MATCH_CHAR_LIMIT]))
         return Reply("decline")
 
     def _answer(self, entry: FaqEntry) -> Reply:

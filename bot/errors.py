@@ -86,3 +86,14 @@ class EditConflict(UserError):
         self.base = base
         self.version = version
         self.author = author
+
+
+UNAVAILABLE = ("That is temporarily unavailable: the database is not answering. FAQ questions "
+               "are still answered; try this again in a minute.")
+
+
+class Unavailable(UserError):
+    """The database does not answer (an outage, a restart): what needs it is refused for now."""
+
+    def __init__(self, message: str = UNAVAILABLE) -> None:
+        super().__init__(message)

@@ -6,6 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from bot.errors import UNAVAILABLE, Unavailable
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest migration's revision (a test checks it against Alembic). Knowing it lets a start
@@ -15,11 +19,37 @@ SCHEMA_REVISION = "0003"
 _PG_MIGRATION_LOCK = 7_361_042_215
 
 
+class DatabaseUnavailable(OperationalError, Unavailable):
+    """A lost or refused connection to the database server: an `OperationalError` for code
+    that handles those, and an `Unavailable` the assistant tells the member about."""
+
+    def __init__(self, error: DBAPIError) -> None:
+        # No parameters: they could quote members' data.
+        OperationalError.__init__(self, error.statement, None, error.orig or error,
+                                  connection_invalidated=error.connection_invalidated)
+        self.message = UNAVAILABLE
+
+
+def _connection_lost(context: ExceptionContext) -> None:
+    """Turn a lost or refused connection into `DatabaseUnavailable`; other errors stay."""
+    error = context.sqlalchemy_exception
+    if isinstance(error, DBAPIError) and not isinstance(error, DatabaseUnavailable) and (
+            context.is_disconnect or (context.connection is None
+                                      and isinstance(error, OperationalError))):
+        raise DatabaseUnavailable(error) from context.original_exception
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; a SQLite file gets its folder created and real transactions."""
+    """An engine for `url`; a SQLite file gets its folder created and real transactions.
+
+    On a database server, a lost or refused connection raises `DatabaseUnavailable`, and the
+    pool reconnects by itself once the server answers again.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True)
+        event.listen(engine, "handle_error", _connection_lost)
+        return engine
     file_backed = bool(parsed.database) and parsed.database != ":memory:"
     if file_backed:
         Path(str(parsed.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
