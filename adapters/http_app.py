@@ -11,11 +11,12 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 
+import anyio
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
@@ -31,22 +32,30 @@ from bot.storage.outbox_store import SqlOutbox
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1_000_000  # bytes
+BODY_TIMEOUT = 10.0  # seconds for the whole body to arrive
 NO_SECRET = "the webhook secret is not configured: set FORUMBOT_WEBHOOK_SECRET"
 
 
-async def _body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 as soon as it is known to pass `limit` bytes."""
+async def _body(request: Request, limit: int, timeout: float) -> bytes:
+    """The request body, refused with 413 as soon as it is known to pass `limit` bytes, and
+    with 408 when it has not all arrived within `timeout` seconds."""
     too_large = WebhookRejected(413, f"body: more than {limit} bytes")
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise too_large
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
+    try:
+        with anyio.fail_after(timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise too_large
+                chunks.append(chunk)
+    except TimeoutError:
+        raise WebhookRejected(408, f"body: not received within {timeout:g} seconds") from None
+    except ClientDisconnect:
+        raise WebhookRejected(400, "body: the connection closed before the body ended") from None
     return b"".join(chunks)
 
 
@@ -64,6 +73,7 @@ def create_http_app(
     senders: Sequence[Sender] = (),
     clock: Callable[[], datetime] = utc_now,
     max_body: int = MAX_BODY,
+    body_timeout: float = BODY_TIMEOUT,
 ) -> Starlette:
     """The Starlette app: `GET /healthz`, `POST /hooks/marketplace`, and outbox delivery.
 
@@ -89,7 +99,7 @@ def create_http_app(
         try:
             if not secret:
                 raise WebhookRejected(503, NO_SECRET)
-            body = await _body(request, max_body)
+            body = await _body(request, max_body, body_timeout)
             verify_signature(secret, request.headers.get(TIMESTAMP_HEADER),
                              request.headers.get(SIGNATURE_HEADER), body, clock())
             event = parse_event(body)
