@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from adapters.delivery_loop import start_delivery
+from adapters.payment_scan_loop import start_payment_scan
 from bot.app import App, utc_now
 from bot.contracts.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, parse_event, verify_signature
 from bot.contracts.webhook_events import Event
@@ -28,6 +29,7 @@ from bot.delivery import Sender
 from bot.errors import WebhookRejected
 from bot.storage.event_store import SqlEventStore
 from bot.storage.outbox_store import SqlOutbox
+from bot.storage.payment_scan import SqlPaymentScan
 
 log = logging.getLogger(__name__)
 
@@ -118,9 +120,11 @@ def create_http_app(
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         stop = start_delivery(SqlOutbox(app.engine), senders, clock=clock)
+        stop_scan = start_payment_scan(SqlPaymentScan(app.engine), clock)
         try:
             yield
         finally:
+            await run_in_threadpool(stop_scan)
             await run_in_threadpool(stop)
 
     return Starlette(
