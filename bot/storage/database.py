@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,43 @@ def _connection_lost(context: ExceptionContext) -> None:
         raise DatabaseUnavailable(error) from context.original_exception
 
 
+_TURN = "forumbot_turn"  # in a connection's info while its transaction holds the turn
+
+
+class _Turns:
+    """A first-come, first-served turn per thread, taken again freely by the thread holding it."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._waiting: deque[threading.Lock] = deque()
+        self._holder: int | None = None
+        self._depth = 0
+
+    def take(self) -> None:
+        me = threading.get_ident()
+        with self._mutex:
+            if self._holder in (None, me):
+                self._holder = me
+                self._depth += 1
+                return
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiting.append(turn)
+        turn.acquire()  # released by give_back, which has made this thread the holder
+        with self._mutex:
+            self._holder, self._depth = me, 1
+
+    def give_back(self) -> None:
+        with self._mutex:
+            self._depth -= 1
+            if self._depth:
+                return
+            self._holder = None
+            if self._waiting:
+                self._holder = -1  # reserved for the next in line until it runs
+                self._waiting.popleft().release()
+
+
 def make_engine(url: str) -> Engine:
     """An engine for `url`; a SQLite file gets its folder created and real transactions.
 
@@ -70,10 +109,32 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    turns = _Turns()
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front, so two writers queue instead of deadlocking.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Threads of this process queue first, in order, instead of all polling the file's
+        # lock (SQLite's busy wait sleeps up to 100 ms a try and favours nobody: the tail).
+        turns.take()
+        connection.info[_TURN] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            connection.info.pop(_TURN, None)
+            turns.give_back()
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(connection: Any) -> None:
+        if connection.info.pop(_TURN, False):
+            turns.give_back()
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record.info.pop(_TURN, False):  # a transaction that ended without either event
+            turns.give_back()
 
     return engine
 
