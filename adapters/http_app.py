@@ -26,7 +26,7 @@ from bot.app import App, utc_now
 from bot.contracts.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, parse_event, verify_signature
 from bot.contracts.webhook_events import Event
 from bot.delivery import Sender
-from bot.errors import WebhookRejected
+from bot.errors import Unavailable, WebhookRejected
 from bot.storage.event_store import SqlEventStore
 from bot.storage.outbox_store import SqlOutbox
 from bot.storage.payment_scan import SqlPaymentScan
@@ -108,6 +108,9 @@ def create_http_app(
             applied = await run_in_threadpool(events.apply, event, clock())
         except WebhookRejected as exc:
             return _refused(event, exc)
+        except Unavailable:
+            return _refused(event, WebhookRejected(503, "the database is not answering; send "
+                                                        "the event again later"))
         except Exception as exc:  # database errors quote the rows' values: log the type only
             what = f"event {event.id} ({event.type.value})" if event else "request"
             log.error("webhook %s failed: %s", what, type(exc).__name__)

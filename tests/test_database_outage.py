@@ -11,12 +11,16 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
+import anyio
+import httpx
 import pytest
 from sqlalchemy import make_url
 
+from adapters.http_app import create_http_app
 from bot.app import App
 from bot.contracts.importing import dataset_from_json
 from bot.contracts.linking import LinkOutcome
+from bot.contracts.webhook import sign
 from bot.messages import Incoming, Reply
 
 MEMBER = "console:alice"
@@ -104,6 +108,22 @@ def proxy(postgres_database: str) -> Iterator[tuple[TcpProxy, str]]:
     tcp.stop()
 
 
+def _webhook(app: App) -> httpx.Response:
+    """One signed event posted to the app's webhook, in process."""
+    body = json.dumps({"id": "evt_1", "type": "milestone.funded", "time": "2026-11-25T10:00:00Z",
+                       "data": {"contract_id": "C-1001", "seq": 1}}).encode()
+    stamp = str(int(time.time()))
+    headers = {"X-Forumbot-Timestamp": stamp,
+               "X-Forumbot-Signature": f"sha256={sign('s', stamp, body)}"}
+
+    async def send() -> httpx.Response:
+        transport = httpx.ASGITransport(app=create_http_app(app, "s"))
+        async with httpx.AsyncClient(transport=transport, base_url="http://forumbot") as http:
+            return await http.post("/hooks/marketplace", content=body, headers=headers)
+
+    return anyio.run(send)
+
+
 def ask(app: App, text: str, user: str = MEMBER) -> Reply:
     return app.assistant.handle(Incoming(text, user, moderator=user == MODERATOR))
 
@@ -132,6 +152,8 @@ def test_while_the_database_is_away_faq_questions_are_answered_and_the_rest_wait
     edit = ask(app, 'faq alias escrow-basics how does the safe deposit work', MODERATOR)
     assert edit.template == "error" and "temporarily unavailable" in edit.context["message"]
     assert ask(app, "what is the weather on mars").template == "decline"
+    assert _webhook(app).status_code == 503
+
 
     tcp.start()
     assert ask(app, "contracts").template == "contract_list"
