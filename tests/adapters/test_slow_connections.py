@@ -5,6 +5,9 @@ from __future__ import annotations
 import contextlib
 import resource
 import socket
+import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -106,3 +109,33 @@ def test_the_connection_cap_stays_within_the_file_descriptor_limit() -> None:
     assert limits_from_environ({}) == HttpLimits(min(1000, soft - 64), 10.0)
     with pytest.raises(SettingsError, match="FORUMBOT_HTTP_REQUEST_TIMEOUT='soon'"):
         limits_from_environ({"FORUMBOT_HTTP_REQUEST_TIMEOUT": "soon"})
+
+
+@pytest.mark.slow
+def test_when_every_open_connection_is_busy_a_new_one_gets_503_at_once(tmp_path: Path) -> None:
+    database = tmp_path / "forumbot.db"
+    process, base = start_serve(tmp_path, {
+        "FORUMBOT_DATABASE_URL": f"sqlite+pysqlite:///{database}",
+        "FORUMBOT_WEBHOOK_SECRET": SECRET, "FORUMBOT_HTTP_MAX_CONNECTIONS": "2"})
+    answers: list[int] = []
+    try:
+        wait_healthy(process, base)
+        writer = sqlite3.connect(database, isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")  # another program holds the write lock a while
+        senders = [threading.Thread(target=lambda n=n: answers.append(signed_post(
+            base, SECRET, {**EVENT, "id": f"evt_busy_{n}"}, timeout=60).status_code))
+            for n in range(2)]
+        for sender in senders:
+            sender.start()
+        time.sleep(1.5)  # both requests are in, waiting for the database
+        with socket.create_connection(("127.0.0.1", int(base.rsplit(":", 1)[1]))) as sock:
+            sock.sendall(b"GET /robots.txt HTTP/1.1\r\nHost: x\r\n\r\n")  # needs no database
+            refused = _answer(sock)
+        writer.rollback()
+        writer.close()
+        for sender in senders:
+            sender.join()
+    finally:
+        stop(process)
+    assert refused.startswith(b"HTTP/1.1 503 ")
+    assert sorted(answers) == [200, 200]
