@@ -9,7 +9,9 @@ a few hundred connections dribbling bytes exhaust a process's file descriptors. 
   long again (`408`), and a body still dribbling after twice that is cut off;
 - at most `max_connections` are open (by default 1,000, or what the file-descriptor limit
   leaves room for); a new connection past it closes the oldest one still owing its request,
-  and when every open connection is busy with a request, the new one gets `503` at once.
+  and when every open connection is busy with a request, the new one gets `503` at once;
+- the listen backlog (what the event loop accepts in one go) is kept within the spare file
+  descriptors, so a flood of connections cannot exhaust them before any is turned away.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ DEFAULT_MAX_CONNECTIONS = 1000
 DEFAULT_REQUEST_TIMEOUT = 10.0  # seconds
 # File descriptors kept for the rest of the process: the database pool, logs, the listener.
 RESERVED_FDS = 64
+MAX_BACKLOG = 2048  # uvicorn's own
 
 
 def _raw_response(status: bytes, error: str) -> bytes:
@@ -51,15 +54,17 @@ class HttpLimits:
 
     max_connections: int = DEFAULT_MAX_CONNECTIONS
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    backlog: int = MAX_BACKLOG  # connections accepted per turn of the event loop, at most
 
 
-def _descriptor_room() -> int | None:
+def _descriptors() -> int | None:
+    """The process's file-descriptor limit, if it has one."""
     try:
         import resource
     except ImportError:  # not on Unix
         return None
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-    return None if soft == resource.RLIM_INFINITY else max(8, soft - RESERVED_FDS)
+    return None if soft == resource.RLIM_INFINITY else int(soft)
 
 
 def limits_from_environ(environ: Mapping[str, str]) -> HttpLimits:
@@ -78,11 +83,16 @@ def limits_from_environ(environ: Mapping[str, str]) -> HttpLimits:
         return value
 
     asked = int(number("FORUMBOT_HTTP_MAX_CONNECTIONS", DEFAULT_MAX_CONNECTIONS, 1, 1_000_000))
-    room = _descriptor_room()
-    return HttpLimits(
-        max_connections=asked if room is None else min(asked, room),
-        request_timeout=number("FORUMBOT_HTTP_REQUEST_TIMEOUT", DEFAULT_REQUEST_TIMEOUT, 0.1, 3600),
-    )
+    timeout = number("FORUMBOT_HTTP_REQUEST_TIMEOUT", DEFAULT_REQUEST_TIMEOUT, 0.1, 3600)
+    descriptors = _descriptors()
+    if descriptors is None:
+        return HttpLimits(asked, timeout)
+    cap = max(8, min(asked, descriptors - RESERVED_FDS))
+    # The event loop accepts up to `backlog` connections before any can be turned away: keep
+    # that many descriptors spare, or a flood runs the process out of them (and asyncio stops
+    # accepting for a second each time).
+    spare = descriptors - cap - RESERVED_FDS // 2
+    return HttpLimits(cap, timeout, backlog=min(MAX_BACKLOG, max(16, spare // 2)))
 
 
 class GuardedH11Protocol(H11Protocol):
@@ -161,5 +171,6 @@ def serve_http(asgi: Any, host: str, port: int, log_level: str, limits: HttpLimi
 
     protocol = type("ForumbotH11Protocol", (GuardedH11Protocol,), {"limits": limits})
     config = uvicorn.Config(asgi, host=host, port=port, log_level=log_level.lower(),
-                            http=protocol, timeout_keep_alive=5)
+                            http=protocol, timeout_keep_alive=5,
+                            backlog=limits.backlog)
     uvicorn.Server(config).run()

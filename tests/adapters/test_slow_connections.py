@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from adapters.http_server import HttpLimits, limits_from_environ
+from adapters.http_server import limits_from_environ
 from bot.errors import SettingsError
 from tests.serve_process import signed_post, start_serve, stop, wait_healthy
 
@@ -106,7 +106,9 @@ def test_the_connection_cap_stays_within_the_file_descriptor_limit() -> None:
     soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     limits = limits_from_environ({"FORUMBOT_HTTP_MAX_CONNECTIONS": "1000000"})
     assert limits.max_connections <= soft - 64
-    assert limits_from_environ({}) == HttpLimits(min(1000, soft - 64), 10.0)
+    defaults = limits_from_environ({})
+    assert (defaults.max_connections, defaults.request_timeout) == (min(1000, soft - 64), 10.0)
+    assert defaults.max_connections + defaults.backlog <= soft - 32
     with pytest.raises(SettingsError, match="FORUMBOT_HTTP_REQUEST_TIMEOUT='soon'"):
         limits_from_environ({"FORUMBOT_HTTP_REQUEST_TIMEOUT": "soon"})
 
