@@ -87,7 +87,7 @@ def limits_from_environ(environ: Mapping[str, str]) -> HttpLimits:
     descriptors = _descriptors()
     if descriptors is None:
         return HttpLimits(asked, timeout)
-    cap = max(8, min(asked, descriptors - RESERVED_FDS))
+    cap = min(asked, max(8, descriptors - RESERVED_FDS))
     # The event loop accepts up to `backlog` connections before any can be turned away: keep
     # that many descriptors spare, or a flood runs the process out of them (and asyncio stops
     # accepting for a second each time).
