@@ -11,42 +11,53 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 
+import anyio
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from adapters.delivery_loop import start_delivery
+from adapters.payment_scan_loop import start_payment_scan
 from bot.app import App, utc_now
 from bot.contracts.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, parse_event, verify_signature
 from bot.contracts.webhook_events import Event
 from bot.delivery import Sender
-from bot.errors import WebhookRejected
+from bot.errors import Unavailable, WebhookRejected
 from bot.storage.event_store import SqlEventStore
 from bot.storage.outbox_store import SqlOutbox
+from bot.storage.payment_scan import SqlPaymentScan
 
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1_000_000  # bytes
+BODY_TIMEOUT = 10.0  # seconds for the whole body to arrive
 NO_SECRET = "the webhook secret is not configured: set FORUMBOT_WEBHOOK_SECRET"
 
 
-async def _body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 as soon as it is known to pass `limit` bytes."""
+async def _body(request: Request, limit: int, timeout: float) -> bytes:
+    """The request body, refused with 413 as soon as it is known to pass `limit` bytes, and
+    with 408 when it has not all arrived within `timeout` seconds."""
     too_large = WebhookRejected(413, f"body: more than {limit} bytes")
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise too_large
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
+    try:
+        with anyio.fail_after(timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise too_large
+                chunks.append(chunk)
+    except TimeoutError:
+        raise WebhookRejected(408, f"body: not received within {timeout:g} seconds") from None
+    except ClientDisconnect:
+        raise WebhookRejected(400, "body: the connection closed before the body ended") from None
     return b"".join(chunks)
 
 
@@ -67,6 +78,7 @@ def create_http_app(
     senders: Sequence[Sender] = (),
     clock: Callable[[], datetime] = utc_now,
     max_body: int = MAX_BODY,
+    body_timeout: float = BODY_TIMEOUT,
 ) -> Starlette:
     """The Starlette app: `GET /healthz`, `POST /hooks/marketplace`, and outbox delivery.
 
@@ -92,13 +104,16 @@ def create_http_app(
         try:
             if not secret:
                 raise WebhookRejected(503, NO_SECRET)
-            body = await _body(request, max_body)
+            body = await _body(request, max_body, body_timeout)
             verify_signature(secret, request.headers.get(TIMESTAMP_HEADER),
                              request.headers.get(SIGNATURE_HEADER), body, clock())
             event = parse_event(body)
             applied = await run_in_threadpool(events.apply, event, clock())
         except WebhookRejected as exc:
             return _refused(event, exc)
+        except Unavailable:
+            return _refused(event, WebhookRejected(503, "the database is not answering; send "
+                                                        "the event again later"))
         except Exception as exc:  # database errors quote the rows' values: log the type only
             what = f"event {event.id} ({event.type.value})" if event else "request"
             log.error("webhook %s failed: %s", what, type(exc).__name__)
@@ -111,9 +126,11 @@ def create_http_app(
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         stop = start_delivery(SqlOutbox(app.engine), senders, clock=clock)
+        stop_scan = start_payment_scan(SqlPaymentScan(app.engine), clock)
         try:
             yield
         finally:
+            await run_in_threadpool(stop_scan)
             await run_in_threadpool(stop)
 
     return Starlette(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
@@ -77,7 +77,8 @@ def build_app(settings: Settings) -> App:
     moderators = SqlModerators(engine)
     editor = FaqEditor(SqlFaqVersions(engine), moderators, renderer, clock=utc_now,
                        on_change=live.refresh)
-    questions = SqlQuestionLog(engine, clock=utc_now)
+    questions = SqlQuestionLog(engine, clock=utc_now,
+                               retention=timedelta(days=settings.inbox_retention_days))
     assistant = Assistant(
         handoffs=handoffs,
         faq=live,

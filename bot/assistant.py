@@ -10,7 +10,7 @@ from bot import commands
 from bot.commands import Command
 from bot.contracts.asking import general_parts
 from bot.contracts.personal import MILESTONE_TOPIC, PersonalDesk
-from bot.errors import NotFound, UserError
+from bot.errors import NotFound, Unavailable, UserError, described
 from bot.faq.commands import MODERATOR_HELP
 from bot.faq.desk import FaqDesk
 from bot.faq.entries import PERSONAL_TOPICS, FaqEntry
@@ -60,9 +60,9 @@ class Assistant:
             return self._handle(message)
         except UserError as exc:
             return Reply("error", {"message": exc.message})
-        except Exception:
-            # The traceback, but not the member's words: they may be personal.
-            log.exception("failed to handle a message from %s", message.user)
+        except Exception as exc:
+            # Where it failed, but not the member's words: they may be personal.
+            log.error("failed to handle a message from %s: %s", message.user, described(exc))
             return Reply("oops")
 
     def pick(self, message: Incoming, entry_id: str, question: str = "") -> Reply:
@@ -98,8 +98,8 @@ class Assistant:
         """Run one logging write; a failure is logged, never the member's problem."""
         try:
             record()
-        except Exception:
-            log.exception("could not write to the question log")
+        except Exception as exc:
+            log.error("could not write to the question log: %s", described(exc))
             return False
         return True
 
@@ -119,7 +119,7 @@ class Assistant:
             decision = Decision(Outcome.ANSWER, decision.suggestions[0], decision.score)
         topic = entries.get(decision.entry_id or "") if decision.outcome is Outcome.ANSWER else None
         if topic is None or topic.id != HUMAN_ENTRY:
-            own = self.personal.about_own_work(message, text, topic, entries.get)
+            own = self._own_work(message, text, topic, entries.get)
             if own is not None:
                 # Logged as a personal topic answered: the words may name the member's work.
                 personal = Decision(Outcome.ANSWER, topic.id if topic else MILESTONE_TOPIC,
@@ -141,9 +141,20 @@ class Assistant:
                 {"choices": [{"number": n, "id": e.id, "title": e.title}
                              for n, e in enumerate(choices, 1)]},
             )
-        self.handoffs.offer(message.user, message.platform, message.private,
-                            text[:MATCH_CHAR_LIMIT])
+        self._logged(lambda: self.handoffs.offer(message.user, message.platform,
+                                                 message.private, text[:MATCH_CHAR_LIMIT]))
         return Reply("decline")
+
+    def _own_work(self, message: Incoming, text: str, topic: FaqEntry | None,
+                  general: Callable[[str], FaqEntry | None]) -> Reply | None:
+        """The personal desk's reply, if the question is about the member's own work. While the
+        database is away, only a personal topic waits: other questions get the FAQ's reply."""
+        try:
+            return self.personal.about_own_work(message, text, topic, general)
+        except Unavailable:
+            if topic is not None and topic.id in PERSONAL_TOPICS:
+                raise
+            return None
 
     def _followed_up(self, reply: Reply, snapshot: Snapshot, text: str) -> Reply:
         """A personal reply, plus the title of the FAQ entry a general part of the question

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import traceback
+
+
+def described(exc: BaseException) -> str:
+    """An exception for the log: its type and where it was raised, never its message, which
+    can quote members' words or data (a database error quotes the statement's values)."""
+    return f"{type(exc).__name__}\n{''.join(traceback.format_tb(exc.__traceback__))}".rstrip()
+
 
 class UserError(Exception):
     """A failure the user caused and can fix; its message is safe to show them."""
@@ -78,3 +86,14 @@ class EditConflict(UserError):
         self.base = base
         self.version = version
         self.author = author
+
+
+UNAVAILABLE = ("That is temporarily unavailable: the database is not answering. FAQ questions "
+               "are still answered; try this again in a minute.")
+
+
+class Unavailable(UserError):
+    """The database does not answer (an outage, a restart): what needs it is refused for now."""
+
+    def __init__(self, message: str = UNAVAILABLE) -> None:
+        super().__init__(message)

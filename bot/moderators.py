@@ -10,7 +10,7 @@ from typing import Protocol
 from bot.errors import NotAllowed, UserError
 
 PLATFORMS = ("console", "slack", "discord")
-_VISIBLE = r"[^\s\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]"
+_VISIBLE = r"[^\s\x00-\x1f\x7f-\x9f\xad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
 _IDENTITY = re.compile(rf"^({'|'.join(PLATFORMS)}):{_VISIBLE}{{1,190}}$")
 _ACTOR = re.compile(rf"^{_VISIBLE}(?:{_VISIBLE}| ){{0,98}}{_VISIBLE}?$")
 

@@ -29,6 +29,7 @@ class Settings:
     knowledge_dir: Path | None = None
     log_level: str = "WARNING"
     seed_on_start: bool = True
+    inbox_retention_days: int = 90
 
 
 def _float(environ: Mapping[str, str], key: str, default: float) -> float:
@@ -54,6 +55,15 @@ def _bool(environ: Mapping[str, str], key: str, default: bool) -> bool:
     if lowered in {"0", "false", "no", "off"}:
         return False
     raise SettingsError(f"{key}={raw!r} is not a yes/no value (use true or false)")
+
+
+def _days(environ: Mapping[str, str], key: str, default: int) -> int:
+    raw = environ.get(key)
+    if raw is None or raw.strip() == "":
+        return default
+    if not (raw.strip().isascii() and raw.strip().isdigit()) or not 1 <= int(raw) <= 36_500:
+        raise SettingsError(f"{key}={raw!r} is not a number of days from 1 to 36500")
+    return int(raw)
 
 
 def sqlite_url(path: Path) -> str:
@@ -131,4 +141,5 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         knowledge_dir=Path(knowledge) if knowledge else None,
         log_level=level,
         seed_on_start=_bool(environ, "FORUMBOT_SEED_ON_START", True),
+        inbox_retention_days=_days(environ, "FORUMBOT_INBOX_RETENTION_DAYS", 90),
     )

@@ -53,6 +53,7 @@ STOPWORDS = frozenset(
 _stemmer = snowballstemmer.stemmer("english")
 # Unicode categories `clean` drops: control, format (zero-width), surrogate, private, unassigned.
 _DROPPED = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+ZERO_WIDTH_JOINER = "\u200d"
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # ASCII's Cc, less \t and \n
 
 
@@ -62,6 +63,16 @@ def clean(text: str) -> str:
     text = re.sub(r"[ \t\r\f\v]+", " ", text)
     text = re.sub(r"\n\s*", "\n", text)
     return text.strip()
+
+
+def hidden_character(text: str) -> str | None:
+    """The first character of `text` that is invisible or turns the text around (a Unicode
+    format character: U+202E and the other direction controls, zero-width spaces, the soft
+    hyphen), if any. The zero-width joiner of emoji is not one."""
+    if text.isascii():
+        return None
+    return next((ch for ch in text if ch != ZERO_WIDTH_JOINER
+                 and unicodedata.category(ch) == "Cf"), None)
 
 
 def is_utf8(text: str) -> bool:

@@ -35,6 +35,8 @@ def test_thresholds_are_read_from_named_settings() -> None:
     ("FORUMBOT_DATABASE_URL", "forumbot.db"),
     ("FORUMBOT_SEED_ON_START", "maybe"),
     ("FORUMBOT_LOG_LEVEL", "LOUD"),
+    ("FORUMBOT_INBOX_RETENTION_DAYS", "0"),
+    ("FORUMBOT_INBOX_RETENTION_DAYS", "ninety"),
 ])
 def test_a_bad_value_is_refused_naming_key_and_value(key: str, value: str) -> None:
     with pytest.raises(SettingsError) as error:
@@ -45,3 +47,9 @@ def test_a_bad_value_is_refused_naming_key_and_value(key: str, value: str) -> No
 def test_a_suggest_threshold_above_the_answer_threshold_is_refused() -> None:
     with pytest.raises(SettingsError, match="must not exceed"):
         settings_from_environ({"FORUMBOT_SUGGEST_THRESHOLD": "0.9"})
+
+
+def test_inbox_words_are_kept_ninety_days_unless_configured() -> None:
+    assert settings_from_environ({}).inbox_retention_days == 90
+    assert settings_from_environ({"FORUMBOT_INBOX_RETENTION_DAYS": "30"}).inbox_retention_days \
+        == 30

@@ -5,12 +5,13 @@ Every test that takes `database_url` runs on a SQLite file and on PostgreSQL.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, bindparam, event, inspect, text
+from sqlalchemy import DateTime, Engine, bindparam, event, inspect, make_url, text
 
 from bot.app import App
 from bot.faq.entries import FaqEntry
@@ -286,6 +287,16 @@ def test_offers_are_kept_only_while_they_can_be_taken_up_and_never_keep_a_link_c
         ("alice's second", "offered"), ("my code is [code removed] and it fails", "offered")]
 
 
+def test_a_question_passed_to_the_moderators_keeps_no_email_number_or_code(
+    engine: Engine,
+) -> None:
+    handoffs = SqlHandoffStore(engine)
+    handoffs.offer("dan", "slack", True,
+                   "mail dan@example.com or +44 20 7946 0958, code K7PQMR2XWN2")
+    assert handoff_statuses(engine) == [
+        ("mail [email removed] or [number removed], code [code removed]", "offered")]
+
+
 def test_the_moderators_queue_lists_the_oldest_question_first(engine: Engine) -> None:
     handoffs = SqlHandoffStore(engine)
     for user in ("u1", "u2", "u3"):
@@ -326,3 +337,23 @@ def test_migrations_create_exactly_the_tables_the_models_describe(database_url: 
         differences = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert differences == []
+
+
+def test_a_long_read_by_another_program_does_not_stall_writes_on_sqlite(
+    sqlite_database: str,
+) -> None:
+    engine = make_engine(sqlite_database)
+    upgrade(engine)
+    reader = sqlite3.connect(make_url(sqlite_database).database or "", timeout=0.1)
+    reader.execute("BEGIN")
+    assert reader.execute("SELECT count(*) FROM handoffs").fetchone() == (0,)
+    try:  # a backup or `sqlite3` in a shell, in the middle of a read
+        SqlHandoffStore(engine).offer("alice", "console", True, "can I pay in gold")
+        assert reader.execute("SELECT count(*) FROM handoffs").fetchone() == (0,)
+    finally:
+        reader.rollback()
+        reader.close()
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("SELECT count(*) FROM handoffs")).scalar() == 1
+    engine.dispose()

@@ -245,7 +245,7 @@ def run(argv: Sequence[str], environ: dict[str, str]) -> int:
             print("database is at the newest schema")
             return 0
         if args.command == "serve":
-            return _serve(app, args, environ.get("FORUMBOT_WEBHOOK_SECRET"))
+            return _serve(app, args, environ.get("FORUMBOT_WEBHOOK_SECRET"), environ)
         handlers = {"ask": _ask, "chat": _chat, "faq": _faq, "knowledge": _sync, "eval": _eval,
                     "link-code": _link_code, "contracts": _contracts,
                     "handoffs": handoffs, "moderators": moderators, "audit": audit,
@@ -320,18 +320,20 @@ def start_line(host: str, port: int, environ: Mapping[str, str]) -> str:
             f"/hooks/marketplace {hook}; platforms: {', '.join(platforms) or 'none'}")
 
 
-def _serve(app: App, args: argparse.Namespace, secret: str | None) -> int:
-    """Serve until interrupted; the webhook's secret is the adapter's own, not a setting."""
-    import uvicorn
-
+def _serve(app: App, args: argparse.Namespace, secret: str | None,
+           environ: Mapping[str, str]) -> int:
+    """Serve until interrupted; the webhook's secret and the HTTP limits are the adapter's
+    own, not settings."""
     from adapters.http_app import create_http_app
+    from adapters.http_server import limits_from_environ, serve_http
 
     reminder = unsynced_pack(app)
     if reminder:
         log.warning("%s", reminder)
 
-    uvicorn.run(create_http_app(app, secret), host=args.host, port=args.port,
-                log_level=app.settings.log_level.lower())
+    limits = limits_from_environ(environ)
+    serve_http(create_http_app(app, secret, body_timeout=limits.request_timeout), args.host,
+               args.port, app.settings.log_level, limits)
     return 0
 
 

@@ -104,13 +104,26 @@ def _with_invoice(contract: Contract, invoice: Invoice) -> Contract:
         sorted((*others, invoice), key=lambda v: v.week_start)))
 
 
+def _snapshot(stored: Contract | None, change: ContractSnapshot) -> Contract:
+    after = change.contract
+    if change.new_parties and stored is None:
+        raise WebhookRejected(404, f"data.contract.id: there is no contract {after.id!r}")
+    if stored is not None and not change.new_parties and (
+            (stored.client, stored.freelancer) != (after.client, after.freelancer)):
+        raise WebhookRejected(409, f"data.contract: contract {after.id!r} is between "
+                              f"{stored.client!r} and {stored.freelancer!r}; a change of "
+                              "parties is sent as a contract.parties_changed event")
+    return after
+
+
 def changed_contract(stored: Contract | None, change: ContractChange) -> Contract:
     """The contract after `change`; raises `WebhookRejected` (404, 409) when it cannot apply.
 
-    A snapshot (`contract.created` or `.updated`) creates or replaces the contract whole.
+    A snapshot (`contract.created` or `.updated`) creates or replaces the contract whole,
+    between the same parties; `contract.parties_changed` replaces a stored one with others.
     """
     if isinstance(change, ContractSnapshot):
-        return change.contract
+        return _snapshot(stored, change)
     if stored is None:
         raise WebhookRejected(404, f"data.contract_id: there is no contract "
                               f"{change.contract_id!r}")

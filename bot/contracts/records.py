@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from bot.errors import ImportProblem
 from bot.strict_json import DuplicateKeys
-from bot.text import is_utf8
+from bot.text import hidden_character, is_utf8
 
 AMOUNT_LIMIT = 32  # characters, as the column holds them
 _WHEN = re.compile(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?",
@@ -104,6 +104,10 @@ class ImportRecord:
         if control:
             raise ImportProblem(self.at(key), f"contains a control character "
                                 f"(U+{ord(control.group()):04X}); write it on one line")
+        hidden = hidden_character(value)
+        if hidden is not None:
+            raise ImportProblem(self.at(key), f"contains an invisible or direction-changing "
+                                f"character (U+{ord(hidden):04X})")
         return value
 
     def enum(self, key: str, kind: type[E]) -> E:

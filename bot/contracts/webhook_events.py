@@ -31,6 +31,7 @@ CODE_RULE = (f"a link code is at least {MIN_CODE_LENGTH} characters of {CODE_ALP
 class EventType(StrEnum):
     CONTRACT_CREATED = "contract.created"
     CONTRACT_UPDATED = "contract.updated"
+    CONTRACT_PARTIES_CHANGED = "contract.parties_changed"
     CONTRACT_ENDED = "contract.ended"
     MILESTONE_CREATED = "milestone.created"
     MILESTONE_FUNDED = "milestone.funded"
@@ -46,10 +47,12 @@ class EventType(StrEnum):
 
 @dataclass(frozen=True)
 class ContractSnapshot:
-    """`contract.created` or `contract.updated`: the whole contract, and accounts it names."""
+    """`contract.created`, `.updated` or `.parties_changed`: the whole contract, and accounts
+    of its parties; only `parties_changed` may give a stored contract other parties."""
 
     contract: Contract
     accounts: tuple[Account, ...] = ()
+    new_parties: bool = False
 
     @property
     def contract_id(self) -> str:
@@ -118,12 +121,16 @@ def _data(value: object, kind: EventType, keys: tuple[str, ...]) -> ImportRecord
     return ImportRecord(value, "data", keys, f"{kind.value} data")
 
 
-def _snapshot(data: ImportRecord) -> ContractSnapshot:
+def _snapshot(data: ImportRecord, new_parties: bool) -> ContractSnapshot:
     accounts = data.items("accounts") if data.has("accounts") else []
-    return ContractSnapshot(
-        read_contract(data.get("contract"), data.at("contract")),
-        tuple(read_account(a, f"{data.at('accounts')}[{i}]") for i, a in enumerate(accounts)),
-    )
+    contract = read_contract(data.get("contract"), data.at("contract"))
+    read = tuple(read_account(a, f"{data.at('accounts')}[{i}]") for i, a in enumerate(accounts))
+    for i, account in enumerate(read):
+        if account.id not in (contract.client, contract.freelancer):
+            raise ImportProblem(f"{data.at('accounts')}[{i}].id", f"{account.id!r} is not a "
+                                f"party of contract {contract.id!r}: an event changes only its "
+                                "own contract's client and freelancer")
+    return ContractSnapshot(contract, read, new_parties)
 
 
 def _moved(data: ImportRecord, status: MilestoneStatus, time: datetime) -> MilestoneMoved:
@@ -153,8 +160,10 @@ def read_change(kind: EventType, value: object, time: datetime) -> Change:
 
     `time` is the event's: the default for a transition's `at` and a link code's expiry.
     """
-    if kind in (EventType.CONTRACT_CREATED, EventType.CONTRACT_UPDATED):
-        return _snapshot(_data(value, kind, ("contract", "accounts")))
+    if kind in (EventType.CONTRACT_CREATED, EventType.CONTRACT_UPDATED,
+                EventType.CONTRACT_PARTIES_CHANGED):
+        return _snapshot(_data(value, kind, ("contract", "accounts")),
+                         new_parties=kind is EventType.CONTRACT_PARTIES_CHANGED)
     if kind is EventType.CONTRACT_ENDED:
         data = _data(value, kind, ("contract_id", "ended_at"))
         return ContractEnded(data.text("contract_id", ID_LIMIT), data.when("ended_at"))

@@ -15,6 +15,7 @@ from bot.errors import KnowledgeError
 from bot.faq.entries import KINDS, FaqEntry
 from bot.faq.matching import IndexEntry
 from bot.faq.vocabulary import Vocabulary, vocabulary_from_mapping
+from bot.text import hidden_character
 
 ENTRY_KEYS = ("id", "title", "kind", "tags", "alternates", "answer")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$")
@@ -86,7 +87,7 @@ def entry_from_mapping(data: object, source: str) -> FaqEntry:
         raise KnowledgeError(
             source, f"answer is {len(answer)} characters; the limit is {MAX_ANSWER}"
         )
-    return FaqEntry(
+    entry = FaqEntry(
         id=entry_id,
         title=title.strip(),
         kind=kind,
@@ -94,6 +95,14 @@ def entry_from_mapping(data: object, source: str) -> FaqEntry:
         alternates=_strings(data["alternates"], "alternates", source, limit=MAX_PHRASE),
         tags=_strings(data["tags"], "tags", source, limit=40),
     )
+    for field, value in (("title", entry.title), ("answer", entry.answer),
+                         *(("alternates", p) for p in entry.alternates),
+                         *(("tags", t) for t in entry.tags)):
+        hidden = hidden_character(value)
+        if hidden is not None:
+            raise KnowledgeError(source, f"{field} holds an invisible or direction-changing "
+                                 f"character (U+{ord(hidden):04X})")
+    return entry
 
 
 def load_entries(folder: Path) -> tuple[FaqEntry, ...]:

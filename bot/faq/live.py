@@ -8,6 +8,7 @@ made the change calls `refresh()` and sees it at once.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -17,6 +18,7 @@ from bot.faq.entries import FaqEntry
 from bot.faq.matching import Matcher
 from bot.faq.policy import Decision, Thresholds, decide
 
+log = logging.getLogger(__name__)
 POLL_EVERY = 1.0  # seconds; keeps other replicas within the 2-second promise
 
 
@@ -51,9 +53,14 @@ class LiveFaq:
         return cls(lambda: snapshot, lambda: 0)
 
     def current(self) -> Snapshot:
-        """The snapshot, rebuilt first if the revision moved since the last check."""
+        """The snapshot, rebuilt first if the revision moved since the last check; while the
+        database does not answer, the one in memory (checked again `poll_every` later)."""
         if self._clock() - self._checked >= self._poll_every:
-            self.refresh()
+            try:
+                self.refresh()
+            except Exception as exc:  # the database is away: answer from memory meanwhile
+                log.warning("FAQ revision check failed (%s); answering from memory",
+                            type(exc).__name__)
         return self._snapshot
 
     def refresh(self) -> None:

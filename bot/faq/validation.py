@@ -17,15 +17,15 @@ from bot.faq.entries import FaqEntry
 from bot.faq.knowledge_pack import entry_from_mapping, entry_to_mapping
 from bot.messages import Reply
 from bot.rendering import FLAVORS, Renderer
-from bot.text import one_line, phrasing_key
+from bot.text import ZERO_WIDTH_JOINER, one_line, phrasing_key
+from bot.text import one_line as text_one_line
 
 RENDERED_LIMITS = {"slack": 3000, "discord": 2000}
 MAX_REASON = 300
 MAX_PHRASINGS = 300  # per entry: far more than members' ways of asking need
-_INVISIBLE = frozenset("\u200b\u200c\u2060\ufeff")  # zero-width; the joiner of emoji stays
 # Mentions that would notify a whole channel or a person when the answer is posted.
-_MENTION = re.compile(r"@(?:everyone|here|channel)\b|<!(?:channel|here|everyone)\b|<@[!&]?\w+>",
-                      re.IGNORECASE)
+_MENTION = re.compile(r"@(?:everyone|here|channel)\b|<!(?:channel|here|everyone)\b|<@[!&]?\w+>"
+                      r"|<!subteam\^[^>]*>", re.IGNORECASE)
 
 
 def answer_reply(entry: FaqEntry) -> Reply:
@@ -35,10 +35,10 @@ def answer_reply(entry: FaqEntry) -> Reply:
 
 
 def _printable(text: str) -> str:
-    """Without control characters (terminal escapes reach the console), lone surrogates or
-    zero-width spaces; new lines kept."""
-    return "".join(ch for ch in text if ch in "\n\t" or (
-        unicodedata.category(ch) not in ("Cc", "Cs") and ch not in _INVISIBLE))
+    """Without control characters (terminal escapes reach the console), lone surrogates,
+    zero-width or direction-changing characters (U+202E); new lines and the emoji joiner kept."""
+    return "".join(ch for ch in text if ch in "\n\t" or ch == ZERO_WIDTH_JOINER or (
+        unicodedata.category(ch) not in ("Cc", "Cs", "Cf")))
 
 
 def checked_entry(entry: FaqEntry) -> FaqEntry:
@@ -102,7 +102,7 @@ def check_phrasings(entry: FaqEntry, before: FaqEntry | None,
 
 def checked_reason(reason: str) -> str:
     """A one-line reason of at most 300 characters; line breaks become spaces."""
-    one_line = " ".join(reason.split())
+    one_line = text_one_line(reason)
     if not one_line:
         raise InvalidEntry("Give a reason for the change (`--reason \"...\"`).")
     if len(one_line) > MAX_REASON:

@@ -12,7 +12,7 @@ from typing import Protocol
 from bot.faq.entries import PERSONAL_TOPICS
 from bot.faq.knowledge_pack import MAX_PHRASE
 from bot.faq.policy import Decision, Outcome
-from bot.redaction import TYPED_CODE
+from bot.redaction import holds_code, scrubbed
 from bot.text import MATCH_CHAR_LIMIT
 
 # The first word of a message that may carry a link code even when it parsed as a question.
@@ -48,17 +48,19 @@ class QuestionLog(Protocol):
 
 
 def shareable_text(text: str) -> str | None:
-    """The question's words as moderators may read them, or None when they might be a secret.
+    """The question's words as moderators may read them, or None when there is nothing to keep.
 
-    `link ...` and anything holding a link code are never kept, even when they were not
-    commands; long posts are kept to the part the matcher read.
+    `link ...` and anything that could hold a link code, in any grouping, are never kept,
+    even when they were not commands; what is clearly personal (emails, phone and card
+    numbers, IBANs, links with tokens) is blanked out, and long posts are kept to the part
+    the matcher read.
     """
     head = text.split(maxsplit=1)[0].lstrip("/").casefold() if text.strip() else ""
-    if not head or head in SECRET_HEADS or TYPED_CODE.search(text):
+    if not head or head in SECRET_HEADS or holds_code(text):
         return None
     if not any(ch.isalpha() for ch in text):  # a stray number or sign: nothing to learn
         return None
-    return text[:MATCH_CHAR_LIMIT]
+    return scrubbed(text)[:MATCH_CHAR_LIMIT]
 
 
 def _personal(decision: Decision) -> bool:

@@ -2,26 +2,96 @@
 
 from __future__ import annotations
 
+import threading
+from collections import deque
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from bot.errors import UNAVAILABLE, Unavailable
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest migration's revision (a test checks it against Alembic). Knowing it lets a start
 # on an up-to-date database skip importing Alembic, which is most of a cold start.
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0006_hardening"
 # Any fixed number: every process upgrading the same PostgreSQL takes this lock first.
 _PG_MIGRATION_LOCK = 7_361_042_215
 
 
+class DatabaseUnavailable(OperationalError, Unavailable):
+    """A lost or refused connection to the database server: an `OperationalError` for code
+    that handles those, and an `Unavailable` the assistant tells the member about."""
+
+    def __init__(self, error: DBAPIError) -> None:
+        # No parameters: they could quote members' data.
+        OperationalError.__init__(self, error.statement, None, error.orig or error,
+                                  connection_invalidated=error.connection_invalidated)
+        self.message = UNAVAILABLE
+
+
+def _connection_lost(context: ExceptionContext) -> None:
+    """Turn a lost or refused connection into `DatabaseUnavailable`; other errors stay."""
+    error = context.sqlalchemy_exception
+    if isinstance(error, DBAPIError) and not isinstance(error, DatabaseUnavailable) and (
+            context.is_disconnect or (context.connection is None
+                                      and isinstance(error, OperationalError))):
+        raise DatabaseUnavailable(error) from context.original_exception
+
+
+_TURN = "forumbot_turn"  # in a connection's info while its transaction holds the turn
+
+
+class _Turns:
+    """A first-come, first-served turn per thread, taken again freely by the thread holding it."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._waiting: deque[threading.Lock] = deque()
+        self._holder: int | None = None
+        self._depth = 0
+
+    def take(self) -> None:
+        me = threading.get_ident()
+        with self._mutex:
+            if self._holder in (None, me):
+                self._holder = me
+                self._depth += 1
+                return
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiting.append(turn)
+        turn.acquire()  # released by give_back, which has made this thread the holder
+        with self._mutex:
+            self._holder, self._depth = me, 1
+
+    def give_back(self) -> None:
+        with self._mutex:
+            self._depth -= 1
+            if self._depth:
+                return
+            self._holder = None
+            if self._waiting:
+                self._holder = -1  # reserved for the next in line until it runs
+                self._waiting.popleft().release()
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; a SQLite file gets its folder created and real transactions."""
+    """An engine for `url`; a SQLite file gets its folder created and real transactions.
+
+    On a database server, a lost or refused connection raises `DatabaseUnavailable`, and the
+    pool reconnects by itself once the server answers again.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, pool_pre_ping=True)
+        event.listen(engine, "handle_error", _connection_lost)
+        return engine
+    file_backed = bool(parsed.database) and parsed.database != ":memory:"
+    if file_backed:
+        Path(str(parsed.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30})
 
     @event.listens_for(engine, "connect")
@@ -31,12 +101,40 @@ def make_engine(url: str) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        if file_backed:
+            # Write-ahead log: readers (another process, a backup, `sqlite3`) never block the
+            # writer nor it them, and a commit appends instead of rewriting pages; NORMAL
+            # syncs at checkpoints, which WAL keeps consistent through a crash.
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    turns = _Turns()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front, so two writers queue instead of deadlocking.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Threads of this process queue first, in order, instead of all polling the file's
+        # lock (SQLite's busy wait sleeps up to 100 ms a try and favours nobody: the tail).
+        turns.take()
+        connection.info[_TURN] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            connection.info.pop(_TURN, None)
+            turns.give_back()
+            raise
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(connection: Any) -> None:
+        if connection.info.pop(_TURN, False):
+            turns.give_back()
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        if record.info.pop(_TURN, False):  # a transaction that ended without either event
+            turns.give_back()
 
     return engine
 

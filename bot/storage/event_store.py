@@ -14,13 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.contracts.changes import changed_contract
-from bot.contracts.model import Contract, Role
-from bot.contracts.payment_notices import (
-    NOTIFICATION_TEMPLATE,
-    Notice,
-    notices,
-    notification_context,
-)
+from bot.contracts.linking import capped_expiry
+from bot.contracts.model import Contract
+from bot.contracts.payment_notices import notices
 from bot.contracts.webhook_events import ContractChange, ContractSnapshot, Event, LinkCodeIssued
 from bot.errors import WebhookRejected
 from bot.storage.contract_store import (
@@ -37,11 +33,10 @@ from bot.storage.models import (
     AccountRow,
     ContractRow,
     InvoiceRow,
-    LinkRow,
     MilestoneRow,
     WebhookEventRow,
 )
-from bot.storage.outbox_store import add_notification
+from bot.storage.payment_marks import notify_parties
 
 
 def _record(session: Session, event: Event, now: datetime) -> bool:
@@ -54,7 +49,8 @@ def _record(session: Session, event: Event, now: datetime) -> bool:
     return True
 
 
-def _load(session: Session, contract_id: str) -> Contract | None:
+def load_contract(session: Session, contract_id: str) -> Contract | None:
+    """A stored contract, its row locked until the transaction ends; None if there is none."""
     row = session.get(ContractRow, contract_id, with_for_update=True)
     if row is None:
         return None
@@ -91,32 +87,20 @@ def _store_accounts(session: Session, change: ContractSnapshot) -> None:
                                   "in this event or in the database")
 
 
-def _notify(session: Session, contract: Contract, found: list[Notice], now: datetime) -> None:
-    """Queue each notice for the parties' linked identities that have notifications on."""
-    parties = {contract.client: Role.CLIENT, contract.freelancer: Role.FREELANCER}
-    links = session.scalars(select(LinkRow).where(
-        LinkRow.account_id.in_(parties), LinkRow.notify.is_(True)).order_by(LinkRow.identity))
-    for link in links:
-        for notice in found:
-            context = notification_context(notice, contract, parties[link.account_id], now)
-            add_notification(session, link.identity, link.platform, NOTIFICATION_TEMPLATE,
-                             context, now)
-
-
 def _apply_change(session: Session, change: ContractChange, now: datetime) -> None:
     if isinstance(change, ContractSnapshot):
         _store_accounts(session, change)
-    before = _load(session, change.contract_id)
+    before = load_contract(session, change.contract_id)
     after = changed_contract(before, change)
     if after != before:
         _save(session, before, after)
-        _notify(session, after, notices(before, after, now), now)
+        notify_parties(session, after, notices(before, after, now), now)
 
 
-def _store_link_code(session: Session, change: LinkCodeIssued) -> None:
+def _store_link_code(session: Session, change: LinkCodeIssued, now: datetime) -> None:
     if session.get(AccountRow, change.account_id) is None:
         raise WebhookRejected(404, f"data.account_id: there is no account {change.account_id!r}")
-    store_code(session, change.account_id, change.code, change.expires_at)
+    store_code(session, change.account_id, change.code, capped_expiry(change.expires_at, now))
 
 
 class SqlEventStore:
@@ -135,7 +119,7 @@ class SqlEventStore:
             if not _record(session, event, now):
                 return False
             if isinstance(event.change, LinkCodeIssued):
-                _store_link_code(session, event.change)
+                _store_link_code(session, event.change, now)
             else:
                 _apply_change(session, event.change, now)
         return True

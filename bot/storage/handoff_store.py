@@ -8,7 +8,7 @@ from sqlalchemy import Engine, delete, or_, select
 from sqlalchemy.orm import Session
 
 from bot.handoff import OFFER_LIFETIME, Closing, Handoff
-from bot.redaction import without_codes
+from bot.redaction import scrubbed
 from bot.storage.audit_store import add_audit
 from bot.storage.models import HandoffRow
 from bot.storage.outbox_store import add_notification
@@ -51,7 +51,7 @@ class SqlHandoffStore:
                     user=user,
                     platform=platform,
                     channel_private=channel_private,
-                    question=without_codes(question),
+                    question=scrubbed(question),
                     status="offered",
                     created_at=now,
                 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, select, text
 from sqlalchemy.orm import Session
 
 from bot.contracts.linking import (
@@ -15,6 +15,7 @@ from bot.contracts.linking import (
     LinkOutcome,
     Redemption,
     code_hash,
+    locked_until,
     new_code,
 )
 from bot.errors import NotFound
@@ -32,6 +33,16 @@ def store_code(session: Session, account_id: str, code: str, expires_at: datetim
     """Keep a code's hash inside the caller's transaction (the CLI and the webhook use it)."""
     session.merge(LinkCodeRow(code_hash=code_hash(code), account_id=account_id,
                               expires_at=expires_at, used_at=None))
+
+
+# Any fixed number: every redemption on one PostgreSQL takes this lock, so that wrong codes are
+# counted one at a time (SQLite's BEGIN IMMEDIATE serialises them already).
+_PG_REDEEM_LOCK = 7_361_042_216
+
+
+def _serialised(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_REDEEM_LOCK})
 
 
 def _link(row: LinkRow) -> Link:
@@ -58,15 +69,16 @@ class SqlLinkStore:
         return code
 
     def redeem(self, identity: str, platform: str, code: str, now: datetime) -> Redemption:
+        """Check a code, one redemption at a time on the whole database (they are rare)."""
         with Session(self._engine) as session, session.begin():
-            failures = list(session.scalars(
-                select(LinkFailureRow.at)
-                .where(LinkFailureRow.identity == identity, LinkFailureRow.at > now - LOCKOUT)
-                .order_by(LinkFailureRow.at.desc())
-                .limit(MAX_WRONG_CODES)
-            ))
-            if len(failures) >= MAX_WRONG_CODES:
-                return Redemption(LinkOutcome.LOCKED, locked_until=failures[-1] + LOCKOUT)
+            _serialised(session)
+            session.execute(delete(LinkFailureRow).where(LinkFailureRow.at <= now - LOCKOUT))
+            recent = [(who, at) for who, at in session.execute(
+                select(LinkFailureRow.identity, LinkFailureRow.at)
+                .where(LinkFailureRow.at > now - LOCKOUT))]
+            until = locked_until(identity, recent)
+            if until is not None:
+                return Redemption(LinkOutcome.LOCKED, locked_until=until)
             row = session.scalars(
                 select(LinkCodeRow)
                 .where(LinkCodeRow.code_hash == code_hash(code))
@@ -74,10 +86,12 @@ class SqlLinkStore:
             ).first()
             if row is None or row.used_at is not None or row.expires_at <= now:
                 session.add(LinkFailureRow(identity=identity, at=now))
-                left = MAX_WRONG_CODES - len(failures) - 1
-                if left == 0:
-                    return Redemption(LinkOutcome.LOCKED, locked_until=now + LOCKOUT)
-                return Redemption(LinkOutcome.WRONG, attempts_left=left)
+                recent.append((identity, now))
+                until = locked_until(identity, recent)
+                if until is not None:
+                    return Redemption(LinkOutcome.LOCKED, locked_until=until)
+                mine = sum(1 for who, _ in recent if who == identity)
+                return Redemption(LinkOutcome.WRONG, attempts_left=MAX_WRONG_CODES - mine)
             row.used_at = now
             link = session.get(LinkRow, identity)
             if link is None:

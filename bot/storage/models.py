@@ -131,7 +131,8 @@ class MilestoneRow(Base):
     funded_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
-    available_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    available_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True,
+                                                          index=True)
 
 
 class InvoiceRow(Base):
@@ -146,7 +147,19 @@ class InvoiceRow(Base):
     hours: Mapped[Decimal] = mapped_column(DecimalText())
     amount: Mapped[Decimal] = mapped_column(DecimalText())
     status: Mapped[str] = mapped_column(String(16))
-    available_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    available_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True,
+                                                          index=True)
+
+
+class ToldPaymentRow(Base):
+    """A milestone's or invoice's payment told available (`milestone:2`, `invoice:2026-11-16`):
+    whoever tells it first (a webhook, a scan, a replica) marks it, and nobody tells it again."""
+
+    __tablename__ = "told_payments"
+
+    contract_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    item: Mapped[str] = mapped_column(String(40), primary_key=True)
+    told_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class LinkRow(Base):

@@ -3,15 +3,18 @@
 Every write is one short transaction on rows no other write changes, so any number of
 `forumbot serve` processes can log to one database. Closing inbox items only changes rows
 still open: of two moderators acting on the same group, the second closes nothing.
+
+Members' words are kept for `retention` (90 days by default): then the text of a question, a
+pick and a queued hand-off is deleted, and the question still counts in the stats.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, case, func, select, true, update
+from sqlalchemy import CursorResult, Engine, case, delete, func, select, true, update
 from sqlalchemy.orm import Session
 
 from bot.audit import AuditRecord
@@ -19,9 +22,11 @@ from bot.inbox.grouping import Candidate, OpenQuestion
 from bot.inbox.question_log import AskedQuestion
 from bot.inbox.stats import EntryCounts, OutcomeTotals
 from bot.storage.audit_store import add_audit
-from bot.storage.models import CandidatePhrasingRow, FeedbackRow, QuestionRow
+from bot.storage.models import CandidatePhrasingRow, FeedbackRow, HandoffRow, QuestionRow
 
 _CHUNK = 500  # ids per `IN (...)`: well inside every database's limit on parameters
+DEFAULT_RETENTION = timedelta(days=90)
+_PURGE_EVERY = timedelta(hours=1)  # when questions are logged; listing the inbox always purges
 
 
 def _changed(result: Any) -> int:
@@ -32,9 +37,29 @@ class SqlQuestionLog:
     """Implements `bot.inbox.question_log.QuestionLog` and `bot.inbox.grouping.Inbox`, and counts
     for stats."""
 
-    def __init__(self, engine: Engine, clock: Callable[[], datetime]) -> None:
+    def __init__(self, engine: Engine, clock: Callable[[], datetime],
+                 retention: timedelta = DEFAULT_RETENTION) -> None:
         self._engine = engine
         self._clock = clock
+        self._retention = retention
+        self._purged_at: datetime | None = None
+
+    def forget_old_words(self) -> None:
+        """Delete the words of questions, picks and queued hand-offs older than the retention."""
+        now = self._clock()
+        cutoff = now - self._retention
+        with Session(self._engine) as session, session.begin():
+            session.execute(update(QuestionRow)
+                            .where(QuestionRow.at < cutoff, QuestionRow.text.is_not(None))
+                            .values(text=None, inbox_status=None))
+            session.execute(delete(CandidatePhrasingRow).where(CandidatePhrasingRow.at < cutoff))
+            session.execute(delete(HandoffRow).where(HandoffRow.created_at < cutoff))
+        self._purged_at = now
+
+    def _forget_now_and_then(self) -> None:
+        now = self._clock()
+        if self._purged_at is None or not now - _PURGE_EVERY < self._purged_at <= now:
+            self.forget_old_words()
 
     def record_question(self, question: AskedQuestion) -> None:
         """Log one question's outcome; one with text opens an inbox item."""
@@ -44,6 +69,7 @@ class SqlQuestionLog:
                 channel_private=question.channel_private, outcome=question.outcome.value,
                 entry_id=question.entry_id, suggestions=list(question.suggestions),
                 text=question.text, inbox_status="open" if question.text else None))
+        self._forget_now_and_then()
 
     def record_pick(self, text: str, entry_id: str) -> None:
         """Log a "did you mean" pick as an open candidate phrasing."""
@@ -59,6 +85,7 @@ class SqlQuestionLog:
 
     def open_questions(self, limit: int) -> list[OpenQuestion]:
         """The newest open questions, at most `limit`."""
+        self.forget_old_words()
         with Session(self._engine) as session:
             rows = session.execute(
                 select(QuestionRow.id, QuestionRow.at, QuestionRow.text, QuestionRow.suggestions)
@@ -83,6 +110,7 @@ class SqlQuestionLog:
 
     def open_candidates(self) -> list[Candidate]:
         """Open picks, identical ones (same words, same entry) counted once, most picked first."""
+        self.forget_old_words()
         row = CandidatePhrasingRow
         count, last = func.count().label("n"), func.max(row.at).label("last")
         with Session(self._engine) as session:

@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -222,6 +222,53 @@ def test_a_malformed_event_is_400_with_its_reason_and_stores_nothing(
     assert stored_state(served) == before
 
 
+def test_invisible_or_direction_changing_characters_in_an_event_are_400_and_never_logged(
+    served: App, client: Client, caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    before = stored_state(served)
+    turned = post(client, funded(event_id="evt_\u202e1tve"))
+    assert (turned.status_code, turned.json()["error"]) == (
+        400, "id: contains an invisible or direction-changing character (U+202E)")
+    hidden = post(client, event("milestone.created", {"contract_id": "C-1001", "milestone": {
+        "seq": 4, "title": "Extras\u200b", "amount": "20.00", "status": "not_funded"}}, "evt_7"))
+    assert hidden.status_code == 400 and hidden.json()["error"].startswith("data.milestone.title")
+    assert stored_state(served) == before
+    assert "\u202e" not in caplog.text and "\u200b" not in caplog.text
+
+
+def test_a_contract_event_cannot_rename_an_account_outside_the_contract(
+    served: App, client: Client,
+) -> None:
+    before = stored_state(served)
+    renamed = post(client, event("contract.updated", {
+        "contract": SEED["contracts"][0],
+        "accounts": [{"id": "acc-carol", "name": "Mallory", "role": "freelancer"}]}))
+    assert renamed.status_code == 400
+    assert renamed.json()["error"].startswith(
+        "data.accounts[0].id: 'acc-carol' is not a party of contract 'C-1001'")
+    carol = served.contracts.account("acc-carol")
+    assert carol is not None and carol.name == "Carol Ng"
+    assert stored_state(served) == before
+
+
+def test_moving_a_contract_to_other_parties_needs_its_own_event_type(
+    served: App, client: Client,
+) -> None:
+    to_carol = {**SEED["contracts"][0], "freelancer": "acc-carol"}
+    silent = post(client, event("contract.updated", {"contract": to_carol}))
+    assert silent.status_code == 409
+    assert "contract.parties_changed" in silent.json()["error"]
+    assert [c.id for c in served.contracts.contracts_of("acc-carol")] == []
+    moved = post(client, event("contract.parties_changed", {"contract": to_carol}, "evt_2"))
+    assert moved.json() == {"status": "applied"}
+    assert [c.id for c in served.contracts.contracts_of("acc-carol")] == ["C-1001"]
+    assert "C-1001" not in [c.id for c in served.contracts.contracts_of("acc-alice")]
+    unknown = post(client, event("contract.parties_changed", {
+        "contract": {**to_carol, "id": "C-9999"}}, "evt_3"))
+    assert unknown.status_code == 404
+
+
 def test_a_move_the_milestone_cannot_make_is_409_and_applies_once_its_cause_is_gone(
     served: App, client: Client,
 ) -> None:
@@ -332,6 +379,20 @@ def test_a_link_code_from_the_webhook_links_the_member_who_sends_it(
     assert post(client, unknown).status_code == 404
 
 
+def test_a_link_code_expires_fifteen_minutes_after_the_servers_clock_whatever_the_event_says(
+    served: App, client: Client,
+) -> None:
+    future = {"id": "evt_2099", "type": "link_code.issued", "time": "2099-01-01T00:00:00Z",
+              "data": {"account_id": "acc-carol", "code": "K7PQM-R2XWN"}}
+    assert post(client, future).json() == {"status": "applied"}
+    late = served.links.redeem("discord:42", "discord", "K7PQM-R2XWN",
+                               NOW + timedelta(minutes=15))
+    assert late.outcome is LinkOutcome.WRONG
+    on_time = served.links.redeem("discord:42", "discord", "K7PQM-R2XWN",
+                                  NOW + timedelta(minutes=14))
+    assert on_time.outcome is LinkOutcome.LINKED
+
+
 def test_two_replicas_receiving_one_event_at_once_apply_it_once(
     served: App, make_app: Callable[..., App],
 ) -> None:
@@ -431,7 +492,7 @@ def test_forumbot_serve_takes_a_signed_event_over_http(tmp_path: Path) -> None:
                 assert server.poll() is None and time.monotonic() < deadline
                 time.sleep(0.05)
         body = json.dumps(event("contract.created", {
-            "contract": SEED["contracts"][0], "accounts": SEED["accounts"]})).encode()
+            "contract": SEED["contracts"][0], "accounts": SEED["accounts"][:2]})).encode()
         stamp = str(int(time.time()))
         response = httpx.post(f"{base}/hooks/marketplace", content=body,
                               headers=signed(body, stamp=stamp))

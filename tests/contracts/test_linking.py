@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -10,7 +11,15 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from bot.app import App
-from bot.contracts.linking import LinkOutcome, code_hash, new_code, normalize_code
+from bot.contracts.linking import (
+    MAX_WRONG_CODES_GLOBAL,
+    MAX_WRONG_CODES_PER_ACCOUNT,
+    LinkOutcome,
+    code_hash,
+    locked_until,
+    new_code,
+    normalize_code,
+)
 from bot.errors import NotFound
 from bot.messages import Incoming
 from bot.redaction import CODE_ALPHABET
@@ -111,3 +120,64 @@ def test_forget_me_deletes_the_link_and_every_trace_of_the_members_questions(
     with Session(linked_app.engine) as session:
         assert [h.user for h in session.scalars(select(HandoffRow))] == ["console:bob"]
         assert session.scalars(select(LinkFailureRow)).all() == []
+
+
+def test_forty_wrong_codes_sent_at_once_by_one_identity_get_only_five_checked(
+    linked_app: App,
+) -> None:
+    start = threading.Barrier(40)
+    outcomes: list[LinkOutcome] = []
+
+    def guess(n: int) -> None:
+        start.wait()
+        outcomes.append(linked_app.links.redeem("console:mallory", "console",
+                                                "AAAAA-AAAAA", NOW).outcome)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with Session(linked_app.engine) as session:
+        checked = len(session.scalars(select(LinkFailureRow)).all())
+    assert checked == 5
+    assert sorted(outcomes).count(LinkOutcome.WRONG) == 4
+
+
+def test_many_identities_of_one_workspace_get_thirty_wrong_codes_an_hour_between_them(
+    linked_app: App,
+) -> None:
+    links = linked_app.links
+    outcomes = [links.redeem(f"slack:T1/U{n}", "slack", "AAAAA-AAAAA", NOW).outcome
+                for n in range(MAX_WRONG_CODES_PER_ACCOUNT)]
+    assert outcomes[-2:] == [LinkOutcome.WRONG, LinkOutcome.LOCKED]
+    good = links.issue_code("acc-alice", NOW)
+    refused = links.redeem("slack:T1/UNEW", "slack", good, NOW + timedelta(minutes=1))
+    assert refused.outcome is LinkOutcome.LOCKED
+    assert refused.locked_until == NOW + timedelta(hours=1)
+    assert links.redeem("console:50names", "console", "AAAAA-AAAAA", NOW).outcome is \
+        LinkOutcome.WRONG, "another workspace is not held back"
+    assert links.redeem("slack:T2/U1", "slack", good, NOW).outcome is LinkOutcome.LINKED
+    later = links.issue_code("acc-bram", NOW + timedelta(hours=1))
+    assert links.redeem("slack:T1/UNEW", "slack", later,
+                        NOW + timedelta(hours=1)).outcome is LinkOutcome.LINKED
+
+
+def test_fifty_console_names_share_one_limit() -> None:
+    failures = [(f"console:name{n}", NOW) for n in range(MAX_WRONG_CODES_PER_ACCOUNT)]
+    assert locked_until("console:name99", failures) == NOW + timedelta(hours=1)
+    assert locked_until("discord:99", failures) is None
+
+
+def test_wrong_codes_from_everywhere_stop_all_checks_at_a_hundred_an_hour(
+    linked_app: App,
+) -> None:
+    links = linked_app.links
+    outcomes = [links.redeem(f"slack:T{n % 10}/U{n}", "slack", "AAAAA-AAAAA", NOW).outcome
+                for n in range(MAX_WRONG_CODES_GLOBAL)]
+    assert outcomes[-2:] == [LinkOutcome.WRONG, LinkOutcome.LOCKED]
+    good = links.issue_code("acc-alice", NOW)
+    assert links.redeem("discord:7", "discord", good, NOW).outcome is LinkOutcome.LOCKED
+    later = NOW + timedelta(hours=1)
+    assert links.redeem("discord:7", "discord", links.issue_code("acc-alice", later),
+                        later).outcome is LinkOutcome.LINKED

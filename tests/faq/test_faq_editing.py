@@ -238,3 +238,20 @@ def test_searching_for_nothing_or_diffing_an_unknown_entry_says_what_is_wrong(
         editor.search("   ")
     with pytest.raises(NotFound, match="There is no entry `nope`"):
         editor.diff("nope", 1, 2)
+
+
+def test_a_user_group_mention_is_refused_with_the_other_mentions(editor: FaqEditor) -> None:
+    with pytest.raises(InvalidEntry, match="would notify people"):
+        editor.add(ANA, dataclasses.replace(NEW, answer="Ask <!subteam^S0123|@mods> first."),
+                   "new")
+
+
+def test_direction_changing_and_invisible_characters_never_reach_a_saved_answer(
+    editor: FaqEditor,
+) -> None:
+    tricky = dataclasses.replace(NEW, title="Late \u202efees", answer=(
+        "Pay \u202eyadot\u202c on time.\u2066\u200b\n- a family 👨\u200d👩\u200d👧 pays too"))
+    editor.add(ANA, tricky, "new")
+    saved = editor.current("late-fees").entry
+    assert saved.title == "Late fees"
+    assert saved.answer == "Pay yadot on time.\n- a family 👨\u200d👩\u200d👧 pays too"

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from bot.errors import KnowledgeError
 from bot.faq.entries import KINDS
-from bot.faq.knowledge_pack import KnowledgePack, dump_entry, load_entries
+from bot.faq.knowledge_pack import KnowledgePack, dump_entry, entry_from_mapping, load_entries
 from bot.resources import knowledge_dir
 
 # The topics the pack must answer (copied from the project brief's topic list).
@@ -71,3 +74,10 @@ def test_out_of_scope_subjects_are_never_answerable_entries(pack: KnowledgePack)
     ids = {e.id for e in pack.entries}
     assert pack.out_of_scope
     assert all(not s.in_scope and s.entry_id not in ids for s in pack.out_of_scope)
+
+
+def test_a_pack_entry_with_a_direction_changing_character_is_refused_naming_it() -> None:
+    data = {"id": "late-fees", "title": "Late fees", "kind": "faq", "tags": ["fees"],
+            "alternates": ["is there a late fee"], "answer": "Pay \u202eyadot\u202c on time."}
+    with pytest.raises(KnowledgeError, match="U\\+202E"):
+        entry_from_mapping(data, "entries/late-fees.yaml")

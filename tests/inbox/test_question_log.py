@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import pytest
+from sqlalchemy import text
 
+from bot.app import App
 from bot.assistant import Assistant
 from bot.faq.knowledge_pack import KnowledgePack
 from bot.faq.policy import Decision, Outcome
@@ -71,11 +74,30 @@ def test_commands_are_not_logged_as_questions(assistant: Assistant, command: str
     "my code q7rtz2kmnp does not work",
     "XZTEH CGR96",
     "is xzteh cgr96 still good?",
+    "code ABCD2EFG fails",
+    "ABCD2EFGH",
+    "why is K7PQMR2XWN2 refused",
+    "K7PQ-MR2X-WN is what I typed",
 ])
 def test_words_that_may_hold_a_link_code_are_never_kept(assistant: Assistant,
                                                         question: str) -> None:
     assistant.handle(Incoming(question, ANA))
     assert [q.text for q in log_of(assistant).asked] == [None]
+
+
+def test_personal_details_in_a_declined_question_are_blanked_out_before_it_is_kept(
+    assistant: Assistant,
+) -> None:
+    question = ("How do I withdraw 9876.54 to PayPal? I'm Bob Secretname, mail bob@example.com "
+                "or call +49 30 1234567, "
+                "my iban is DE89370400440532013000, card 4111 1111 1111 1111, see "
+                "https://pay.example.com/r?token=s3cr3t")
+    assistant.handle(Incoming(question, ANA))
+    kept, = [q.text for q in log_of(assistant).asked]
+    assert kept is not None
+    for secret in ("bob@example.com", "1234567", "DE89", "0532", "4111", "s3cr3t"):
+        assert secret not in kept, kept
+    assert "[email removed]" in kept and "[account removed]" in kept
 
 
 @pytest.mark.parametrize("stray", ["1", "-1", "+", "42 !!", "???"])
@@ -138,3 +160,16 @@ def test_a_question_log_that_fails_does_not_cost_the_member_the_answer(
     assert ask(assistant, ANSWERED) == "answer"
     assert "could not write to the question log" in caplog.text
     assert ANSWERED not in caplog.text
+
+
+def test_a_failed_write_to_the_question_log_never_puts_the_members_words_in_the_log(
+    make_app: Callable[..., App], sqlite_database: str, caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = make_app(sqlite_database)
+    with app.engine.begin() as conn:
+        conn.execute(text("DROP TABLE questions"))
+    question = "How do I withdraw money to PayPal? my name is Zelda Quintessa"
+    reply = app.assistant.handle(Incoming(question, ANA))
+    assert reply.template == "decline"
+    assert "could not write to the question log: OperationalError" in caplog.text
+    assert "Zelda" not in caplog.text and "PayPal" not in caplog.text

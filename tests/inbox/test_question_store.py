@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 from bot.audit import AuditRecord
 from bot.faq.policy import Outcome
@@ -134,3 +134,21 @@ def test_two_processes_log_to_one_database_and_share_one_inbox(
     for engine in engines:
         engine.dispose()
 
+
+
+def test_members_words_are_deleted_after_the_retention_and_the_question_still_counts(
+    engine: Engine, clock: list[datetime],
+) -> None:
+    log = SqlQuestionLog(engine, clock=lambda: clock[0], retention=timedelta(days=90))
+    log.record_question(question(Outcome.DECLINE, text="can I pay in bitcoin"))
+    log.record_pick("is there a late fee", "late-fees")
+    clock[0] = NOW + timedelta(days=89)
+    assert [q.text for q in log.open_questions(10)] == ["can I pay in bitcoin"]
+    clock[0] = NOW + timedelta(days=91)
+    log.record_question(question(Outcome.DECLINE, text="can I pay in gold"))
+    assert [q.text for q in log.open_questions(10)] == ["can I pay in gold"]
+    assert log.open_candidates() == []
+    with engine.connect() as conn:
+        texts = sorted(str(t) for t in conn.execute(text("SELECT text FROM questions")).scalars())
+    assert texts == ["None", "can I pay in gold"]
+    assert log.activity(NOW - timedelta(days=1))[1].declined == 2

@@ -1,0 +1,221 @@
+"""Several processes on one PostgreSQL behave as one assistant, proven with real processes.
+
+Two `forumbot serve` replicas start at the same moment on an empty database; console
+sessions (`forumbot chat`, `forumbot ask`) are the processes members and moderators talk to,
+until the Slack and Discord adapters add theirs to this test.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.storage.database import SCHEMA_REVISION
+from tests.serve_process import signed_post, start_serve, stop, wait_healthy
+
+SECRET = "whsec_replicas"
+CODE = "K7PQM-R2XWN"
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat().replace("+00:00", "Z")
+
+
+def _event(event_id: str, kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {"id": event_id, "type": kind, "time": _iso(datetime.now(UTC)), "data": data}
+
+
+def _contract(milestones: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"id": "C-1", "title": "Logo and brand kit", "type": "fixed", "client": "acc-bram",
+            "freelancer": "acc-alice", "status": "active", "started_at": "2026-10-01",
+            "currency": "USD", "milestones": milestones}
+
+
+class Cli:
+    """Runs `forumbot ...` processes on the test's database."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **env}
+
+    def popen(self, *args: str) -> subprocess.Popen[str]:
+        return subprocess.Popen([sys.executable, "-m", "adapters.cli.main", *args],
+                                env=self.env, text=True, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+    def run(self, *args: str, stdin: str = "") -> str:
+        process = self.popen(*args)
+        out, _ = process.communicate(stdin, timeout=60)
+        assert process.returncode == 0, out
+        return out
+
+
+class Chat:
+    """A long-running `forumbot chat`: each line typed, the reply read up to the next prompt."""
+
+    def __init__(self, cli: Cli, user: str) -> None:
+        self.process = cli.popen("chat", "--user", user)
+        self._chunks: queue.Queue[str] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        self.greeting = self._until_prompt()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        while char := self.process.stdout.read(1):
+            self._chunks.put(char)
+
+    def _until_prompt(self) -> str:
+        seen = ""
+        while not seen.endswith("you> "):
+            seen += self._chunks.get(timeout=60)
+        return seen.removesuffix("you> ")
+
+    def say(self, line: str) -> str:
+        assert self.process.stdin is not None
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+        return self._until_prompt()
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self.say_last("/quit")
+        self.process.wait(timeout=30)
+        self._reader.join(timeout=30)
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+
+    def say_last(self, line: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.close()
+
+
+@pytest.fixture
+def replicas(postgres_database: str, tmp_path: Path) -> Iterator[tuple[Cli, list[str], Path]]:
+    """Two `forumbot serve` replicas started at the same moment on an empty database."""
+    env = {"FORUMBOT_DATABASE_URL": postgres_database, "FORUMBOT_WEBHOOK_SECRET": SECRET,
+           "FORUMBOT_LOG_LEVEL": "INFO"}
+    started = [start_serve(tmp_path, env) for _ in range(2)]
+    try:
+        for process, base in started:
+            wait_healthy(process, base, within=60)
+        yield Cli({**env, "FORUMBOT_DATA_DIR": str(tmp_path)}), [b for _, b in started], tmp_path
+    finally:
+        for process, _ in started:
+            stop(process)
+
+
+def _all_at_once(calls: list[Any]) -> list[Any]:
+    start = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def call(i: int) -> None:
+        start.wait()
+        results[i] = calls[i]()
+
+    threads = [threading.Thread(target=call, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_two_replicas_on_one_postgresql_behave_as_one_assistant(
+    replicas: tuple[Cli, list[str], Path], postgres_database: str,
+) -> None:
+    cli, bases, data_dir = replicas
+    first, second = bases
+
+    # Migrations ran once: one replica upgraded, the other waited and found the schema at head.
+    logs = "".join(p.read_text() for p in data_dir.glob("serve-*.log"))
+    assert logs.count("Running upgrade  -> 0001") == 1, logs
+    engine = create_engine(postgres_database)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() \
+            == [SCHEMA_REVISION]
+
+    # The contract, and a link code, arrive by webhook; Bram links at the console.
+    created = _event("evt_1", "contract.created", {
+        "accounts": [{"id": "acc-alice", "name": "Alice Moreau", "role": "freelancer"},
+                     {"id": "acc-bram", "name": "Bram Industries", "role": "client"}],
+        "contract": _contract([{"seq": 1, "title": "Sketches", "amount": "50.00",
+                                "status": "not_funded"}])})
+    assert signed_post(first, SECRET, created).json() == {"status": "applied"}
+    issued = _event("evt_2", "link_code.issued", {"account_id": "acc-bram", "code": CODE})
+    assert signed_post(second, SECRET, issued).json() == {"status": "applied"}
+
+    # Lockouts count across processes: wrong codes from two processes add up.
+    for n in range(3):
+        assert f"{4 - n} tries left" in cli.run("ask", "--user", "mallory",
+                                                f"link AAAAA-AAAA{2 + n}")
+    assert "1 try left" in cli.run("ask", "--user", "mallory", "link AAAAA-AAAA5")
+    assert "locked" in cli.run("ask", "--user", "mallory", "link AAAAA-AAAA6")
+    assert "locked" in cli.run("ask", "--user", "mallory", f"link {CODE}")
+    assert "linked" in cli.run("ask", "--user", "bram", f"link {CODE}").lower()
+
+    # One event reaching both replicas at once is applied once and told once.
+    funded = _event("evt_3", "milestone.funded", {"contract_id": "C-1", "seq": 1})
+    answers = _all_at_once([lambda base=base: signed_post(base, SECRET, funded).json()
+                            for base in bases])
+    assert sorted(a["status"] for a in answers) == ["applied", "duplicate"]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM notifications")).scalar() == 1
+
+    # The notification is delivered once, however many sessions start at once.
+    shown = _all_at_once([lambda: cli.run("chat", "--user", "bram", stdin="/quit\n")
+                          for _ in range(2)])
+    assert sum(out.count("Update on Logo and brand kit") for out in shown) == 1, shown
+
+    # A payment that becomes available with time is told once by replicas that all scan.
+    soon = datetime.now(UTC) + timedelta(seconds=2)
+    paid = _event("evt_4", "contract.updated", {"contract": _contract([
+        {"seq": 1, "title": "Sketches", "amount": "50.00", "status": "paid",
+         "funded_at": "2026-10-02", "approved_at": "2026-10-05", "available_at": _iso(soon)}])})
+    assert signed_post(first, SECRET, paid).json() == {"status": "applied"}
+    restarted = [start_serve(data_dir, cli.env) for _ in range(2)]  # each scans as it starts
+    try:
+        time.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 0.5)
+        for process, base in restarted:
+            wait_healthy(process, base, within=60)
+        deadline = time.monotonic() + 60
+        while "payment_available" not in _events(engine):
+            assert time.monotonic() < deadline, _events(engine)
+            time.sleep(0.2)
+    finally:
+        for process, _ in restarted:
+            stop(process)
+    assert _events(engine).count("payment_available") == 1
+
+    # A moderator's edit in one process answers in another within 2 s.
+    cli.run("moderators", "add", "console:ana", "--as", "ops")
+    member = Chat(cli, "dana")
+    moderator = Chat(cli, "ana")
+    try:
+        assert "moderator" in member.say("purple walrus deposit")  # declined: not in the FAQ
+        saved = moderator.say("faq alias escrow-basics purple walrus deposit")
+        assert "escrow-basics" in saved, saved
+        time.sleep(2)
+        assert "escrow" in member.say("purple walrus deposit").lower()
+    finally:
+        member.close()
+        moderator.close()
+    engine.dispose()
+
+
+def _events(engine: Any) -> list[str]:
+    with engine.connect() as conn:
+        return [str(e) for e in conn.execute(text(
+            "SELECT context->>'event' FROM notifications ORDER BY id")).scalars()]
