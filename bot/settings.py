@@ -29,6 +29,7 @@ class Settings:
     knowledge_dir: Path | None = None
     log_level: str = "WARNING"
     seed_on_start: bool = True
+    log_format: str = "text"  # or "json": one object per line
 
 
 def _float(environ: Mapping[str, str], key: str, default: float) -> float:
@@ -92,6 +93,10 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         raise SettingsError(
             f"FORUMBOT_LOG_LEVEL={level!r} is not one of DEBUG, INFO, WARNING, ERROR"
         )
+    raw_format = environ.get("FORUMBOT_LOG_FORMAT", "")
+    log_format = raw_format.strip().lower() or "text"
+    if log_format not in {"text", "json"}:
+        raise SettingsError(f"FORUMBOT_LOG_FORMAT={raw_format!r} is not text or json")
     return Settings(
         database_url=url,
         data_dir=data_dir,
@@ -99,4 +104,5 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         knowledge_dir=Path(knowledge) if knowledge else None,
         log_level=level,
         seed_on_start=_bool(environ, "FORUMBOT_SEED_ON_START", True),
+        log_format=log_format,
     )

@@ -35,6 +35,7 @@ def test_thresholds_are_read_from_named_settings() -> None:
     ("FORUMBOT_DATABASE_URL", "forumbot.db"),
     ("FORUMBOT_SEED_ON_START", "maybe"),
     ("FORUMBOT_LOG_LEVEL", "LOUD"),
+    ("FORUMBOT_LOG_FORMAT", "XML"),
 ])
 def test_a_bad_value_is_refused_naming_key_and_value(key: str, value: str) -> None:
     with pytest.raises(SettingsError) as error:

@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import make_url
 from sqlalchemy.exc import OperationalError
@@ -27,6 +28,7 @@ from adapters.cli.inbox import define_commands as define_inbox_commands
 from adapters.cli.inbox import inbox, stats
 from adapters.cli.pack import export_faq, import_pack
 from adapters.cli.user_input import check_arguments
+from adapters.log_format import configure_logging
 from bot.app import App, build_app, utc_now
 from bot.contracts.demo import demo_dataset, link_demo_member
 from bot.contracts.linking import CODE_LIFETIME
@@ -36,7 +38,12 @@ from bot.faq.knowledge_pack import load_pack
 from bot.resources import knowledge_dir
 from bot.settings import Settings, settings_from_environ, sqlite_url
 
+if TYPE_CHECKING:
+    from adapters.metrics import Metrics
+
 log = logging.getLogger("forumbot")
+# Seconds `forumbot serve` gives requests in flight to finish after SIGTERM.
+SHUTDOWN_GRACE = 20
 
 
 DEMO_HELP = ("run as a linked demo member with sample contracts, on a separate demo "
@@ -226,15 +233,16 @@ def run(argv: Sequence[str], environ: dict[str, str]) -> int:
         if demo:
             settings = dataclasses.replace(
                 settings, database_url=sqlite_url(settings.data_dir / "demo.db"))
-        logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
-        app = _open(settings)
+        configure_logging(settings.log_level, settings.log_format)
+        metrics = _metrics() if args.command == "serve" else None
+        app = _open(settings, metrics)
         if demo:
             _prepare_demo(app, args)
         if args.command == "db":
             print("database is at the newest schema")
             return 0
         if args.command == "serve":
-            return _serve(app, args, environ.get("FORUMBOT_WEBHOOK_SECRET"))
+            return _serve(app, args, environ.get("FORUMBOT_WEBHOOK_SECRET"), metrics)
         handlers = {"ask": _ask, "chat": _chat, "faq": _faq, "knowledge": _sync, "eval": _eval,
                     "link-code": _link_code, "contracts": _contracts,
                     "handoffs": _handoffs, "moderators": moderators, "audit": audit,
@@ -256,11 +264,18 @@ def run(argv: Sequence[str], environ: dict[str, str]) -> int:
             app.engine.dispose()
 
 
-def _open(settings: Settings) -> App:
+def _metrics() -> Metrics:
+    """The serve process's metrics (imported only for `serve`)."""
+    from adapters.metrics import Metrics
+
+    return Metrics()
+
+
+def _open(settings: Settings, metrics: Metrics | None = None) -> App:
     """The app on the configured database, or a plain reason why the database cannot be used."""
     where = make_url(settings.database_url).render_as_string(hide_password=True)
     try:
-        return build_app(settings)
+        return build_app(settings, metrics)
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
         raise UserError(f"cannot open the database {where}: {reason}") from None
@@ -294,9 +309,15 @@ def unsynced_pack(app: App) -> str | None:
             "loads them (moderators' changes are kept)")
 
 
-def _serve(app: App, args: argparse.Namespace, secret: str | None) -> int:
-    """Serve until interrupted; the webhook's secret is the adapter's own, not a setting."""
+def _serve(app: App, args: argparse.Namespace, secret: str | None,
+           metrics: Metrics | None) -> int:
+    """Serve until SIGTERM or Ctrl-C; the webhook's secret is the adapter's own, not a setting.
+
+    On SIGTERM requests in flight get `SHUTDOWN_GRACE` seconds to finish, then the delivery
+    loop stops after its current send. JSON logs take uvicorn's own lines too.
+    """
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
     from adapters.http_app import create_http_app
 
@@ -304,8 +325,11 @@ def _serve(app: App, args: argparse.Namespace, secret: str | None) -> int:
     if reminder:
         log.warning("%s", reminder)
 
-    uvicorn.run(create_http_app(app, secret), host=args.host, port=args.port,
-                log_level=app.settings.log_level.lower())
+    json_logs = app.settings.log_format == "json"  # uvicorn's loggers then go to ours
+    uvicorn.run(create_http_app(app, secret, metrics=metrics), host=args.host, port=args.port,
+                log_level=app.settings.log_level.lower(),
+                log_config=None if json_logs else LOGGING_CONFIG,
+                timeout_graceful_shutdown=SHUTDOWN_GRACE)
     return 0
 
 

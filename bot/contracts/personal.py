@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.contracts.linking import LinkOutcome, LinkStore
@@ -17,6 +17,7 @@ from bot.contracts.model import Contract, ContractLookup, ContractStatus
 from bot.contracts.views import contract_view, summary_view
 from bot.faq.entries import FaqEntry
 from bot.messages import Incoming, Reply
+from bot.observer import NoObserver, Observer
 from bot.text import stem, stems
 
 # Words every contract question has; they say nothing about which contract is meant.
@@ -59,6 +60,7 @@ class PersonalDesk:
     links: LinkStore
     contracts: ContractLookup
     clock: Callable[[], datetime]
+    observer: Observer = field(default_factory=NoObserver)
 
     def answer(self, message: Incoming, entry: FaqEntry, question: str) -> Reply:
         """A personal FAQ topic: from data when linked, else the FAQ answer on checking by hand."""
@@ -106,6 +108,7 @@ class PersonalDesk:
         result = self.links.redeem(message.user, message.platform, code, self.clock())
         if result.outcome is LinkOutcome.LINKED:
             return _private("linked", account=result.account_id)
+        self.observer.link_refused(message.platform, result.outcome.value)
         locked = result.locked_until.isoformat() if result.locked_until else None
         return _private("link_refused", locked_until=locked, attempts_left=result.attempts_left)
 
