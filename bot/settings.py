@@ -28,8 +28,8 @@ class Settings:
     thresholds: Thresholds = field(default_factory=Thresholds)
     knowledge_dir: Path | None = None
     log_level: str = "WARNING"
-    seed_on_start: bool = True
     log_format: str = "text"  # or "json": one object per line
+    seed_on_start: bool = True
 
 
 def _float(environ: Mapping[str, str], key: str, default: float) -> float:
@@ -103,6 +103,6 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         thresholds=thresholds,
         knowledge_dir=Path(knowledge) if knowledge else None,
         log_level=level,
-        seed_on_start=_bool(environ, "FORUMBOT_SEED_ON_START", True),
         log_format=log_format,
+        seed_on_start=_bool(environ, "FORUMBOT_SEED_ON_START", True),
     )

@@ -17,7 +17,7 @@ from bot.errors import WebhookRejected
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 PRIVATE = ("Zanzibar packaging", "Annelise Vortmann", "4321.98", "Quillwort sketches",
-           "K7PQM-R2XWN", "37.5", "1187.50")
+           "HJKLM-N2P3Q", "41.75", "1187.53")
 MILESTONE = {"seq": 3, "title": "Quillwort sketches", "amount": "4321.98", "status": "funded",
              "funded_at": "2026-11-20"}
 CONTRACT = {"id": "C-7", "title": "Zanzibar packaging", "type": "fixed", "client": "acc-c",
@@ -31,10 +31,10 @@ EVENTS: list[dict[str, Any]] = [
      "data": {"contract_id": "C-7", "milestone": MILESTONE}},
     {"id": "evt_3", "type": "hourly_invoice.updated", "time": "2026-11-25T10:00:00Z",
      "data": {"contract_id": "C-7", "invoice": {
-         "week_start": "2026-11-16", "hours": "37.5", "amount": "1187.50", "status": "available",
+         "week_start": "2026-11-16", "hours": "41.75", "amount": "1187.53", "status": "available",
          "available_at": "2026-11-24"}}},
     {"id": "evt_4", "type": "link_code.issued", "time": "2026-11-25T10:00:00Z",
-     "data": {"account_id": "acc-a", "code": "K7PQM-R2XWN"}},
+     "data": {"account_id": "acc-a", "code": "HJKLM-N2P3Q"}},
     {"id": "evt_5", "type": "milestone.paid", "time": "2026-11-25T10:00:00Z",
      "data": {"contract_id": "C-7", "seq": 3, "available_at": "2026-12-01"}},
 ]
