@@ -82,9 +82,11 @@ def _load(session: Session, contract_id: str) -> Contract | None:
     if row is None:
         return None
     milestones = session.scalars(select(MilestoneRow).where(
-        MilestoneRow.contract_id == contract_id).order_by(MilestoneRow.seq))
+        MilestoneRow.contract_id == contract_id).order_by(MilestoneRow.seq)).all()
     invoices = session.scalars(select(InvoiceRow).where(
-        InvoiceRow.contract_id == contract_id).order_by(InvoiceRow.week_start))
+        InvoiceRow.contract_id == contract_id).order_by(InvoiceRow.week_start)).all()
+    # Held by the session, so that `_save` changes these rows instead of reading them again.
+    session.info["loaded"] = [row, *milestones, *invoices]
     return contract_from_rows(row, map(milestone_from_row, milestones),
                               map(invoice_from_row, invoices))
 
