@@ -160,7 +160,7 @@ def _wait_ready(process: subprocess.Popen[bytes], port: int) -> None:
             raise SystemExit(f"forumbot serve on port {port} exited with {process.returncode}")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/readyz")
+            conn.request("GET", "/healthz")
             if conn.getresponse().status == 200:
                 conn.close()
                 return
