@@ -124,8 +124,7 @@ def deliver_due(
     """Send up to `batch` due notifications through the sender of their platform.
 
     A failed send is retried after the next of `RETRY_DELAYS`, and given up on after
-    `MAX_ATTEMPTS`; a platform without a sender keeps its notifications pending. `stopping`
-    is asked before each send: once it says so, the notifications not yet sent stay pending.
+    `MAX_ATTEMPTS`; a platform without a sender keeps its notifications pending.
     """
     by_platform = {sender.platform: sender for sender in senders}
     if not by_platform:
@@ -133,7 +132,7 @@ def deliver_due(
     delivered = retried = failed = 0
     with outbox.claim_due(by_platform, now, batch) as claim:
         for note in claim.notifications:
-            if stopping():
+            if stopping():  # shutting down: the ones not yet sent stay pending
                 break
             attempts = note.attempts + 1
             try:
