@@ -6,7 +6,8 @@ database) it starts the processes on loopback ports, seeds contracts whose parti
 `milestone.funded` events, each to a milestone of its own, spread over the processes, with
 keep-alive connections. Bounded: `--events` in all and `--seconds` of sending, whichever
 comes first. It prints events per second (answered 200 "applied"), p50 / p99 / max latency,
-the other answers by status, and each process's memory (RSS) at rest and at its peak.
+the serve processes' CPU time per event, the other answers by status, and each process's
+memory (RSS) at rest and at its peak.
 
 The load generator runs on the same cores as the servers: on a shared 2-core machine the
 figures are noisy and only comparable within one run.
@@ -65,6 +66,7 @@ class Result:
     statuses: Counter[str] = field(default_factory=Counter)
     rest_kib: list[int] = field(default_factory=list)
     peak_kib: list[int] = field(default_factory=list)
+    cpu_seconds: float = 0.0  # used by the serve processes while sending
 
 
 def _free_port() -> int:
@@ -78,6 +80,12 @@ def _memory_kib(pid: int) -> tuple[int, int]:
     fields = dict(line.split(":", 1) for line in
                   Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
     return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _dataset(contracts: int) -> dict[str, Any]:
@@ -223,6 +231,7 @@ def run(kind: str, processes: int, events: int, senders: int, seconds: float,
             for i in range(events):
                 work.put(i)
             lock = threading.Lock()
+            cpu_before = sum(_cpu_seconds(pid) for pid, _ in servers)
             started = time.perf_counter()
             stop_at = time.monotonic() + seconds
             threads = [threading.Thread(target=_send, args=(
@@ -233,6 +242,7 @@ def run(kind: str, processes: int, events: int, senders: int, seconds: float,
             for thread in threads:
                 thread.join()
             result.seconds = time.perf_counter() - started
+            result.cpu_seconds = sum(_cpu_seconds(pid) for pid, _ in servers) - cpu_before
             result.peak_kib = [_memory_kib(pid)[1] for pid, _ in servers]
     result.sent = sum(result.statuses.values())
     return result
@@ -257,9 +267,10 @@ def report(result: Result) -> str:
     verdict.append(f"p99 <= {want_p99 * 1000:.0f} ms: {'pass' if p99 <= want_p99 else 'FAIL'}")
     mem = " ".join(f"{r // 1024}/{p // 1024}" for r, p in
                    zip(result.rest_kib, result.peak_kib, strict=True))
+    cpu_ms = result.cpu_seconds * 1000 / applied if applied else float("nan")
     line = (f"{result.name:14} {applied:6d} {rate:8.1f} {_quantile(lat, 0.5) * 1000:8.1f} "
-            f"{p99 * 1000:8.1f} {max(lat, default=float('nan')) * 1000:8.1f}  {mem:14}  "
-            f"{'; '.join(verdict)}")
+            f"{p99 * 1000:8.1f} {max(lat, default=float('nan')) * 1000:8.1f} {cpu_ms:7.1f}  "
+            f"{mem:14}  {'; '.join(verdict)}")
     others = [f"    {count} x {status}" for status, count in result.statuses.items()
               if status != "200 applied"]
     return "\n".join([line, *others])
@@ -282,7 +293,7 @@ def main() -> None:
           f"{args.senders} senders on loopback, at most {args.seconds:.0f} s per row; "
           f"{os.cpu_count()} CPUs shared with the load generator")
     print(f"{'database x procs':14} {'ok':>6} {'events/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'max ms':>8}  {'MiB rest/peak':14}  target")
+          f"{'max ms':>8} {'CPU ms':>7}  {'MiB rest/peak':14}  target")
     print("-" * 110)
     with tempfile.TemporaryDirectory() as tmp:
         for kind in kinds:
