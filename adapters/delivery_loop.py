@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from bot.delivery import Outbox, Sender, deliver_due
 
 log = logging.getLogger(__name__)
-# A batch still sending after this long at shutdown is left to the next start to resend.
+# A send still going after this long at shutdown is left to the next start to resend.
 STOP_TIMEOUT = 30.0
 
 
@@ -33,15 +33,16 @@ def start_delivery(
     """Deliver due notifications every `interval` seconds in a thread; returns its stopper.
 
     A full batch is followed at once by the next. A failed round is logged (its exception
-    type only: messages can quote members' data) and the loop goes on. The stopper waits up
-    to `STOP_TIMEOUT` seconds for the batch in hand to be sent and committed.
+    type only: messages can quote members' data) and the loop goes on. The stopper lets the
+    send in hand finish (up to `STOP_TIMEOUT` seconds) and commits what was sent; the rest of
+    the batch stays pending for the next start.
     """
     stopping = threading.Event()
 
     def run() -> None:
         while not stopping.is_set():
             try:
-                report = deliver_due(outbox, senders, clock(), batch)
+                report = deliver_due(outbox, senders, clock(), batch, stopping.is_set)
             except Exception as exc:  # the loop outlives any one round
                 log.error("notification delivery round failed: %s", type(exc).__name__)
             else:

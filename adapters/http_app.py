@@ -1,4 +1,4 @@
-"""The HTTP server of `forumbot serve`: the marketplace webhook and a health check.
+"""The HTTP server of `forumbot serve`: the marketplace webhook, health, readiness, metrics.
 
 Starlette under uvicorn; the Slack adapter will mount its endpoints on the same app. Members'
 data is private: logs carry event ids, types and statuses, never a body or a reason.
@@ -7,6 +7,7 @@ data is private: logs carry event ids, types and statuses, never a body or a rea
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -17,10 +18,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from adapters.delivery_loop import start_delivery
+from adapters.metrics import CONTENT_TYPE, Metrics
 from adapters.payment_scan_loop import start_payment_scan
 from bot.app import App, utc_now
 from bot.contracts.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, parse_event, verify_signature
@@ -79,27 +81,54 @@ def create_http_app(
     clock: Callable[[], datetime] = utc_now,
     max_body: int = MAX_BODY,
     body_timeout: float = BODY_TIMEOUT,
+    metrics: Metrics | None = None,
 ) -> Starlette:
-    """The Starlette app: `GET /healthz`, `POST /hooks/marketplace`, and outbox delivery.
+    """The Starlette app: `GET /healthz`, `/readyz`, `/metrics`, `POST /hooks/marketplace`,
+    and outbox delivery.
 
     Without a `secret` the webhook answers 503 and accepts nothing. The delivery loop sends
-    the outbox through `senders` while the app runs.
+    the outbox through `senders` while the app runs. `metrics` are the ones the composition
+    root was given, so that `/metrics` counts the assistant's questions too.
     """
     events = SqlEventStore(app.engine)
+    outbox = SqlOutbox(app.engine)
+    metrics = metrics or Metrics()
     if not secret:
         log.warning("%s; POST /hooks/marketplace answers 503", NO_SECRET)
 
-    def healthz(request: Request) -> JSONResponse:
+    async def healthz(request: Request) -> JSONResponse:
+        """The process is up and serving: no database and no thread, so that it stays cheap."""
+        return JSONResponse({"status": "ok"})
+
+    def readyz(request: Request) -> JSONResponse:
+        """Ready for traffic: the database answers."""
         try:
             with app.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
         except SQLAlchemyError as exc:
-            log.warning("health check: the database did not answer: %s", type(exc).__name__)
+            log.warning("readiness check: the database did not answer: %s", type(exc).__name__)
             return JSONResponse({"status": "unavailable", "error": "the database did not answer"},
                                 status_code=503)
         return JSONResponse({"status": "ok"})
 
+    def metrics_page(request: Request) -> Response:
+        """Prometheus' text format; the outbox figures are read at each scrape."""
+        try:
+            pending, oldest = outbox.backlog()
+        except SQLAlchemyError as exc:
+            log.warning("metrics: the outbox could not be read: %s", type(exc).__name__)
+            metrics.outbox(None, None, clock())
+        else:
+            metrics.outbox(pending, oldest, clock())
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE)
+
     async def marketplace_hook(request: Request) -> JSONResponse:
+        started = time.perf_counter()
+        response, result = await receive(request)
+        metrics.webhook(response.status_code, result, time.perf_counter() - started)
+        return response
+
+    async def receive(request: Request) -> tuple[JSONResponse, str]:
         event: Event | None = None
         try:
             if not secret:
@@ -110,18 +139,18 @@ def create_http_app(
             event = parse_event(body)
             applied = await run_in_threadpool(events.apply, event, clock())
         except WebhookRejected as exc:
-            return _refused(event, exc)
+            return _refused(event, exc), "refused"
         except Unavailable:
             return _refused(event, WebhookRejected(503, "the database is not answering; send "
-                                                        "the event again later"))
+                                                        "the event again later")), "unavailable"
         except Exception as exc:  # database errors quote the rows' values: log the type only
             what = f"event {event.id} ({event.type.value})" if event else "request"
             log.error("webhook %s failed: %s", what, type(exc).__name__)
             return JSONResponse({"error": "internal error; send the event again later"},
-                                status_code=500)
+                                status_code=500), "failed"
         outcome = "applied" if applied else "duplicate"
         log.info("webhook event %s (%s): %s", event.id, event.type.value, outcome)
-        return JSONResponse({"status": outcome})
+        return JSONResponse({"status": outcome}), outcome
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -136,6 +165,8 @@ def create_http_app(
     return Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics_page, methods=["GET"]),
             Route("/hooks/marketplace", marketplace_hook, methods=["POST"]),
         ],
         lifespan=lifespan,

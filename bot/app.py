@@ -18,6 +18,7 @@ from bot.faq.live import LiveFaq, Snapshot
 from bot.faq.matching import Matcher, index_entries
 from bot.inbox.desk import InboxDesk
 from bot.inbox.handoffs import HandoffDesk
+from bot.observer import NoObserver, Observer
 from bot.rendering import Renderer
 from bot.resources import knowledge_dir, templates_dir
 from bot.settings import Settings
@@ -57,8 +58,12 @@ def build_matcher(entries: Sequence[FaqEntry], pack: KnowledgePack) -> Matcher:
     return Matcher(index_entries(indexed), pack.vocabulary)
 
 
-def build_app(settings: Settings) -> App:
-    """Migrate the database, seed it on first start, and wire the assistant."""
+def build_app(settings: Settings, observer: Observer | None = None) -> App:
+    """Migrate the database, seed it on first start, and wire the assistant.
+
+    `observer` (an adapter's metrics) is told of questions, replies and refused link codes.
+    """
+    observer = observer or NoObserver()
     engine = make_engine(settings.database_url)
     upgrade(engine)
     pack = load_pack(settings.knowledge_dir or knowledge_dir())
@@ -83,11 +88,13 @@ def build_app(settings: Settings) -> App:
         handoffs=handoffs,
         faq=live,
         thresholds=settings.thresholds,
-        personal=PersonalDesk(links, contracts, clock=utc_now, vocabulary=pack.vocabulary),
+        personal=PersonalDesk(links, contracts, clock=utc_now, vocabulary=pack.vocabulary,
+                              observer=observer),
         moderation=FaqDesk(editor),
         questions=questions,
         inbox=InboxDesk(questions, editor, live, settings.thresholds, clock=utc_now),
         queue=HandoffDesk(handoffs, editor, clock=utc_now),
+        observer=observer,
     )
     return App(settings=settings, engine=engine, pack=pack, faq=faq, handoffs=handoffs,
                links=links, contracts=contracts, assistant=assistant, renderer=renderer,

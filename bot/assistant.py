@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot import commands
 from bot.commands import Command
@@ -23,6 +24,7 @@ from bot.inbox.desk import InboxDesk
 from bot.inbox.handoffs import HANDOFF_HELP, HandoffDesk
 from bot.inbox.question_log import QuestionLog, asked, candidate_text
 from bot.messages import Incoming, Reply
+from bot.observer import NoObserver, Observer
 from bot.text import MATCH_CHAR_LIMIT, clean
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,7 @@ class Assistant:
     questions: QuestionLog
     inbox: InboxDesk
     queue: HandoffDesk
+    observer: Observer = field(default_factory=NoObserver)
 
     @property
     def entries(self) -> Mapping[str, FaqEntry]:
@@ -56,6 +59,13 @@ class Assistant:
 
     def handle(self, message: Incoming) -> Reply:
         """Reply to one message. Never raises: user errors and crashes become replies."""
+        started = time.perf_counter()
+        reply = self._reply(message)
+        self.observer.replied(message.platform, time.perf_counter() - started,
+                              failed=reply.template == "oops")
+        return reply
+
+    def _reply(self, message: Incoming) -> Reply:
         try:
             return self._handle(message)
         except UserError as exc:
@@ -129,6 +139,7 @@ class Assistant:
                 return self._followed_up(own, snapshot, text[:MATCH_CHAR_LIMIT])
         self._logged(lambda: self.questions.record_question(
             asked(message.platform, message.private, text, decision)))
+        self.observer.question(message.platform, decision.outcome.value)
         if decision.outcome is Outcome.ANSWER and decision.entry_id is not None:
             entry = entries[decision.entry_id]
             if entry.id == HUMAN_ENTRY:

@@ -7,7 +7,7 @@ exception types and counts.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -113,8 +113,13 @@ class DeliveryReport:
         return self.delivered + self.retried + self.failed
 
 
+def _never() -> bool:
+    return False
+
+
 def deliver_due(
-    outbox: Outbox, senders: Iterable[Sender], now: datetime, batch: int = 50
+    outbox: Outbox, senders: Iterable[Sender], now: datetime, batch: int = 50,
+    stopping: Callable[[], bool] = _never,
 ) -> DeliveryReport:
     """Send up to `batch` due notifications through the sender of their platform.
 
@@ -127,6 +132,8 @@ def deliver_due(
     delivered = retried = failed = 0
     with outbox.claim_due(by_platform, now, batch) as claim:
         for note in claim.notifications:
+            if stopping():  # shutting down: the ones not yet sent stay pending
+                break
             attempts = note.attempts + 1
             try:
                 by_platform[note.platform].send(note.identity, note.reply())

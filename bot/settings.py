@@ -28,6 +28,7 @@ class Settings:
     thresholds: Thresholds = field(default_factory=Thresholds)
     knowledge_dir: Path | None = None
     log_level: str = "WARNING"
+    log_format: str = "text"  # or "json": one object per line
     seed_on_start: bool = True
     inbox_retention_days: int = 90
 
@@ -134,12 +135,17 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         raise SettingsError(
             f"FORUMBOT_LOG_LEVEL={level!r} is not one of DEBUG, INFO, WARNING, ERROR"
         )
+    raw_format = environ.get("FORUMBOT_LOG_FORMAT", "")
+    log_format = raw_format.strip().lower() or "text"
+    if log_format not in {"text", "json"}:
+        raise SettingsError(f"FORUMBOT_LOG_FORMAT={raw_format!r} is not text or json")
     return Settings(
         database_url=url,
         data_dir=data_dir,
         thresholds=thresholds,
         knowledge_dir=Path(knowledge) if knowledge else None,
         log_level=level,
+        log_format=log_format,
         seed_on_start=_bool(environ, "FORUMBOT_SEED_ON_START", True),
         inbox_retention_days=_days(environ, "FORUMBOT_INBOX_RETENTION_DAYS", 90),
     )

@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_profiles
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
@@ -21,6 +23,16 @@ from bot.storage.database import make_engine, upgrade
 POSTGRES_URL = os.environ.get(
     "FORUMBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+
+# The property tests (`*_fuzzed.py`): a quick profile for every run, and a deeper one for
+# benchmark runs, `FORUMBOT_FUZZ=deep` (docs/bad-input.md). No deadline: time is for bench/.
+hypothesis_profiles.register_profile(
+    "ci", max_examples=100, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow])
+hypothesis_profiles.register_profile(
+    "deep", max_examples=2000, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow])
+hypothesis_profiles.load_profile(os.environ.get("FORUMBOT_FUZZ", "ci"))
 
 
 @pytest.fixture(scope="session")

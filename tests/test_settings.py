@@ -37,6 +37,7 @@ def test_thresholds_are_read_from_named_settings() -> None:
     ("FORUMBOT_LOG_LEVEL", "LOUD"),
     ("FORUMBOT_INBOX_RETENTION_DAYS", "0"),
     ("FORUMBOT_INBOX_RETENTION_DAYS", "ninety"),
+    ("FORUMBOT_LOG_FORMAT", "XML"),
 ])
 def test_a_bad_value_is_refused_naming_key_and_value(key: str, value: str) -> None:
     with pytest.raises(SettingsError) as error:

@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import make_url
 from sqlalchemy.exc import OperationalError
@@ -29,6 +30,7 @@ from adapters.cli.inbox import define_commands as define_inbox_commands
 from adapters.cli.inbox import inbox, stats
 from adapters.cli.pack import export_faq, import_pack
 from adapters.cli.user_input import check_arguments
+from adapters.log_format import configure_logging
 from bot.app import App, build_app, utc_now
 from bot.contracts.demo import demo_dataset, link_demo_member
 from bot.contracts.linking import CODE_LIFETIME
@@ -38,7 +40,12 @@ from bot.faq.knowledge_pack import load_pack
 from bot.resources import knowledge_dir
 from bot.settings import Settings, settings_from_environ, sqlite_url
 
+if TYPE_CHECKING:
+    from adapters.metrics import Metrics
+
 log = logging.getLogger("forumbot")
+# Seconds `forumbot serve` gives requests in flight to finish after SIGTERM.
+SHUTDOWN_GRACE = 20
 
 
 DEMO_HELP = ("run as a linked demo member with sample contracts, on a separate demo "
@@ -235,8 +242,9 @@ def run(argv: Sequence[str], environ: dict[str, str]) -> int:
         if demo:
             settings = dataclasses.replace(
                 settings, database_url=sqlite_url(settings.data_dir / "demo.db"))
-        logging.basicConfig(level=settings.log_level, format="%(levelname)s %(name)s: %(message)s")
-        app = _open(settings)
+        configure_logging(settings.log_level, settings.log_format)
+        metrics = _metrics() if args.command == "serve" else None
+        app = _open(settings, metrics)
         if demo and args.command in ("ask", "chat"):
             _prepare_demo(app, args)
         if args.command == "serve":  # one line at start, before the server's own
@@ -245,7 +253,8 @@ def run(argv: Sequence[str], environ: dict[str, str]) -> int:
             print("database is at the newest schema")
             return 0
         if args.command == "serve":
-            return _serve(app, args, environ.get("FORUMBOT_WEBHOOK_SECRET"), environ)
+            return _serve(app, args, environ.get("FORUMBOT_WEBHOOK_SECRET"), environ,
+                          metrics)
         handlers = {"ask": _ask, "chat": _chat, "faq": _faq, "knowledge": _sync, "eval": _eval,
                     "link-code": _link_code, "contracts": _contracts,
                     "handoffs": handoffs, "moderators": moderators, "audit": audit,
@@ -267,11 +276,18 @@ def run(argv: Sequence[str], environ: dict[str, str]) -> int:
             app.engine.dispose()
 
 
-def _open(settings: Settings) -> App:
+def _metrics() -> Metrics:
+    """The serve process's metrics (imported only for `serve`)."""
+    from adapters.metrics import Metrics
+
+    return Metrics()
+
+
+def _open(settings: Settings, metrics: Metrics | None = None) -> App:
     """The app on the configured database, or a plain reason why the database cannot be used."""
     where = make_url(settings.database_url).render_as_string(hide_password=True)
     try:
-        return build_app(settings)
+        return build_app(settings, metrics)
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
         raise UserError(f"cannot open the database {where}: {reason}") from None
@@ -321,9 +337,13 @@ def start_line(host: str, port: int, environ: Mapping[str, str]) -> str:
 
 
 def _serve(app: App, args: argparse.Namespace, secret: str | None,
-           environ: Mapping[str, str]) -> int:
-    """Serve until interrupted; the webhook's secret and the HTTP limits are the adapter's
-    own, not settings."""
+           environ: Mapping[str, str], metrics: Metrics | None) -> int:
+    """Serve until SIGTERM or Ctrl-C; the webhook's secret and the HTTP limits are the
+    adapter's own, not settings.
+
+    On SIGTERM requests in flight get `SHUTDOWN_GRACE` seconds to finish, then the delivery
+    loop stops after its current send. JSON logs take uvicorn's own lines too.
+    """
     from adapters.http_app import create_http_app
     from adapters.http_server import limits_from_environ, serve_http
 
@@ -332,8 +352,9 @@ def _serve(app: App, args: argparse.Namespace, secret: str | None,
         log.warning("%s", reminder)
 
     limits = limits_from_environ(environ)
-    serve_http(create_http_app(app, secret, body_timeout=limits.request_timeout), args.host,
-               args.port, app.settings.log_level, limits)
+    serve_http(create_http_app(app, secret, body_timeout=limits.request_timeout, metrics=metrics),
+               args.host, args.port, app.settings.log_level, limits,
+               json_logs=app.settings.log_format == "json", grace=SHUTDOWN_GRACE)
     return 0
 
 

@@ -8,7 +8,7 @@ reply as one that does not exist (`bot.contracts.recognition` only searches the 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.contracts.asking import asks_state
@@ -20,6 +20,7 @@ from bot.contracts.views import contract_view, milestone_view, summary_view
 from bot.faq.entries import PERSONAL_TOPICS, FaqEntry
 from bot.faq.vocabulary import Vocabulary
 from bot.messages import Incoming, Reply
+from bot.observer import NoObserver, Observer
 from bot.text import MATCH_CHAR_LIMIT
 
 MILESTONE_TOPIC, CONTRACTS_TOPIC = "my-milestone-status", "my-contracts"
@@ -49,6 +50,7 @@ class PersonalDesk:
     contracts: ContractLookup
     clock: Callable[[], datetime]
     vocabulary: Vocabulary | None = None
+    observer: Observer = field(default_factory=NoObserver)
 
     def about_own_work(self, message: Incoming, text: str, topic: FaqEntry | None,
                        general: Callable[[str], FaqEntry | None]) -> Reply | None:
@@ -128,6 +130,7 @@ class PersonalDesk:
         result = self.links.redeem(message.user, message.platform, code, self.clock())
         if result.outcome is LinkOutcome.LINKED:
             return _private("linked", account=result.account_id)
+        self.observer.link_refused(message.platform, result.outcome.value)
         locked = result.locked_until.isoformat() if result.locked_until else None
         return _private("link_refused", locked_until=locked, attempts_left=result.attempts_left)
 

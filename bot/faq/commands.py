@@ -50,11 +50,17 @@ class FaqRequest:
     query: str = ""
 
 
+# A refusal quotes at most this much of what was typed (argparse quotes whole words).
+MAX_QUOTED = 200
+
+
 class ChatParser(argparse.ArgumentParser):
     """An argument parser that raises `BadUsage` instead of printing and exiting."""
 
     def error(self, message: str) -> NoReturn:
         usage = " ".join(self.format_usage().removeprefix("usage: ").split())
+        if len(message) > MAX_QUOTED:
+            message = message[:MAX_QUOTED] + "…"
         raise BadUsage(f"{message[:1].upper()}{message[1:]}. Type it as `{usage}`.")
 
     def parse_words(self, words: list[str]) -> argparse.Namespace:

@@ -7,9 +7,16 @@ and nothing is applied. The contract's row is locked while it is read and change
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Engine, select
+from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -38,15 +45,31 @@ from bot.storage.models import (
 )
 from bot.storage.payment_marks import notify_parties
 
+_INSERTS: dict[str, Callable[[type[WebhookEventRow]], PostgresInsert | SqliteInsert]] = {
+    "postgresql": postgresql_insert, "sqlite": sqlite_insert}
+
 
 def _record(session: Session, event: Event, now: datetime) -> bool:
-    """Insert the event's id; False when it is already there."""
-    try:
-        with session.begin_nested():
-            session.add(WebhookEventRow(id=event.id, type=event.type.value, received_at=now))
-    except IntegrityError:
-        return False
-    return True
+    """Insert the event's id; False when it is already there.
+
+    On PostgreSQL and SQLite one statement, `INSERT ... ON CONFLICT DO NOTHING` (PostgreSQL
+    waits for another replica inserting the same id, then inserts nothing if it committed);
+    elsewhere an insert in a savepoint.
+    """
+    insert = _INSERTS.get(session.get_bind().dialect.name)
+    if insert is None:
+        try:
+            with session.begin_nested():
+                session.add(WebhookEventRow(id=event.id, type=event.type.value, received_at=now))
+        except IntegrityError:
+            return False
+        return True
+    inserted = session.execute(
+        insert(WebhookEventRow)
+        .values(id=event.id, type=event.type.value, received_at=now)
+        .on_conflict_do_nothing(index_elements=["id"])
+        .returning(WebhookEventRow.id))
+    return inserted.scalar_one_or_none() is not None
 
 
 def load_contract(session: Session, contract_id: str) -> Contract | None:
@@ -55,20 +78,39 @@ def load_contract(session: Session, contract_id: str) -> Contract | None:
     if row is None:
         return None
     milestones = session.scalars(select(MilestoneRow).where(
-        MilestoneRow.contract_id == contract_id).order_by(MilestoneRow.seq))
+        MilestoneRow.contract_id == contract_id).order_by(MilestoneRow.seq)).all()
     invoices = session.scalars(select(InvoiceRow).where(
-        InvoiceRow.contract_id == contract_id).order_by(InvoiceRow.week_start))
+        InvoiceRow.contract_id == contract_id).order_by(InvoiceRow.week_start)).all()
+    # Held by the session, so that `_save` changes these rows instead of reading them again.
+    session.info["loaded"] = [row, *milestones, *invoices]
     return contract_from_rows(row, map(milestone_from_row, milestones),
                               map(invoice_from_row, invoices))
 
 
+def _unchanged(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
+    """Whether a row would be written as it is ("50.0" and "50.00" are stored differently)."""
+    exact = {k: str(v) if isinstance(v, Decimal) else v for k, v in new.items()}
+    return old is not None and exact == {
+        k: str(v) if isinstance(v, Decimal) else v for k, v in old.items()}
+
+
 def _save(session: Session, before: Contract | None, c: Contract) -> None:
-    """Write the contract's changed rows; milestones and invoices it no longer has go."""
-    session.merge(ContractRow(**contract_row(c)))
+    """Write the contract's changed rows, and only those (an event changes one milestone of
+    many); milestones and invoices it no longer has go."""
+    old = before.milestones if before else ()
+    old_milestones = {m.seq: milestone_row(c.id, m) for m in old}
+    old_invoices = {v.week_start: invoice_row(c.id, v) for v in (before.invoices if before else ())}
+    row = contract_row(c)
+    if not _unchanged(contract_row(before) if before else None, row):
+        session.merge(ContractRow(**row))
     for m in c.milestones:
-        session.merge(MilestoneRow(**milestone_row(c.id, m)))
+        row = milestone_row(c.id, m)
+        if not _unchanged(old_milestones.get(m.seq), row):
+            session.merge(MilestoneRow(**row))
     for v in c.invoices:
-        session.merge(InvoiceRow(**invoice_row(c.id, v)))
+        row = invoice_row(c.id, v)
+        if not _unchanged(old_invoices.get(v.week_start), row):
+            session.merge(InvoiceRow(**row))
     if before is not None:
         for seq in {m.seq for m in before.milestones} - {m.seq for m in c.milestones}:
             session.delete(session.get_one(MilestoneRow, (c.id, seq)))

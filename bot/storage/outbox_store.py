@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, delete, select
+from sqlalchemy import ColumnElement, Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.delivery import Claim, Notification
@@ -110,3 +110,12 @@ class SqlOutbox:
                 delete(NotificationRow).where(NotificationRow.identity == identity)
             )
             return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def backlog(self) -> tuple[int, datetime | None]:
+        """How many notifications are pending, and when the oldest of them was written."""
+        with Session(self._engine) as session:
+            count, oldest = session.execute(
+                select(func.count(), func.min(NotificationRow.created_at))
+                .where(NotificationRow.status == "pending")
+            ).one()
+            return int(count), oldest

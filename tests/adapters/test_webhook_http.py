@@ -414,16 +414,18 @@ def test_two_replicas_receiving_one_event_at_once_apply_it_once(
     assert len(notifications(served)) == 2
 
 
-def test_the_health_check_answers_ok_and_503_without_a_database(
+def test_the_health_check_answers_ok_and_readiness_is_503_without_a_database(
     served: App, client: Client, tmp_path: Path,
 ) -> None:
-    assert (client.get("/healthz").status_code, client.get("/healthz").json()) == \
-        (200, {"status": "ok"})
+    for path in ("/healthz", "/readyz"):
+        assert (client.get(path).status_code, client.get(path).json()) == \
+            (200, {"status": "ok"})
     broken = dataclasses.replace(
         served, engine=create_engine(f"sqlite:///{tmp_path}/missing/dir/forumbot.db"))
     down = Client(create_http_app(broken, SECRET, clock=lambda: NOW))
-    response = down.get("/healthz")
+    response = down.get("/readyz")
     assert (response.status_code, response.json()["status"]) == (503, "unavailable")
+    assert down.get("/healthz").json() == {"status": "ok"}  # the process itself is fine
     failed = post(down, funded())
     assert (failed.status_code, failed.json()) == (
         500, {"error": "internal error; send the event again later"})
