@@ -89,6 +89,15 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                    "taken": [{"text": "paypal {{ x }}", "entry_id": "payment-stages"}],
                    "closed": 6, "unanswered": ["pay in {% bitcoin %}"]},
     "rated": {"helpful": False},
+    "dm_closed": {},
+    "shared": {"name": "ana @everyone", "entry": {"id": "x", "title": "T", "answer": "**B**",
+                                                 "kind": "faq"}},
+    "moderator_question": {"mention": "<@1>", "name": "ana", "jump": "https://x/1",
+                           "question": "my client left\n@here help"},
+    "moderator_reply": {"text": "Write to support @everyone"},
+    "relay_unreadable": {},
+    "relay_failed": {},
+    "button_expired": {},
 }
 
 

@@ -234,7 +234,7 @@ def run(argv: Sequence[str], environ: dict[str, str]) -> int:
             print("database is at the newest schema")
             return 0
         if args.command == "serve":
-            return _serve(app, args, environ.get("FORUMBOT_WEBHOOK_SECRET"))
+            return _serve(app, args, environ)
         handlers = {"ask": _ask, "chat": _chat, "faq": _faq, "knowledge": _sync, "eval": _eval,
                     "link-code": _link_code, "contracts": _contracts,
                     "handoffs": _handoffs, "moderators": moderators, "audit": audit,
@@ -294,16 +294,24 @@ def unsynced_pack(app: App) -> str | None:
             "loads them (moderators' changes are kept)")
 
 
-def _serve(app: App, args: argparse.Namespace, secret: str | None) -> int:
-    """Serve until interrupted; the webhook's secret is the adapter's own, not a setting."""
+def _serve(app: App, args: argparse.Namespace, environ: dict[str, str]) -> int:
+    """Serve until interrupted; the webhook's secret and the platforms' tokens are the
+    adapters' own, not settings. Discord runs too when DISCORD_TOKEN is set."""
     import uvicorn
 
+    from adapters.discord_app.config import discord_config
     from adapters.http_app import create_http_app
 
     reminder = unsynced_pack(app)
     if reminder:
         log.warning("%s", reminder)
+    secret = environ.get("FORUMBOT_WEBHOOK_SECRET")
+    discord = discord_config(environ)
+    if discord is not None:
+        from adapters.discord_app.serving import run_serve
 
+        run_serve(app, secret, discord, args.host, args.port, app.settings.log_level.lower())
+        return 0
     uvicorn.run(create_http_app(app, secret), host=args.host, port=args.port,
                 log_level=app.settings.log_level.lower())
     return 0

@@ -1,0 +1,84 @@
+"""The discord.py client of forumbot: intents, mentions off, commands synced, events routed.
+
+Always the auto-sharded client: one shard for a small community (Discord's recommendation),
+`FORUMBOT_DISCORD_SHARDS` shards for a large one, `FORUMBOT_DISCORD_SHARD_IDS` for the range
+this process runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from adapters.discord_app import commands
+from adapters.discord_app.components import BUTTONS, known_custom_id
+from adapters.discord_app.config import DiscordConfig
+from adapters.discord_app.desk import DiscordDesk
+
+log = logging.getLogger(__name__)
+
+
+def intents_for(config: DiscordConfig) -> discord.Intents:
+    """Guilds, guild and DM messages; message content only for help channels and forums."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    intents.message_content = config.wants_message_content
+    return intents
+
+
+class ForumbotClient(discord.AutoShardedClient):
+    """The bot: every message it sends has mentions disabled."""
+
+    def __init__(self, desk: DiscordDesk, **options: Any) -> None:
+        config = desk.config
+        # Voice is never used: say nothing about its missing libraries.
+        discord.VoiceClient.warn_nacl = False
+        if hasattr(discord.VoiceClient, "warn_dave"):
+            discord.VoiceClient.warn_dave = False
+        if config.shard_ids is not None:
+            options["shard_ids"] = list(config.shard_ids)
+        super().__init__(intents=intents_for(config),
+                         allowed_mentions=discord.AllowedMentions.none(),
+                         shard_count=config.shards, **options)
+        self.desk = desk
+        desk.attach(self)
+        self.tree = app_commands.CommandTree(self)
+        commands.register(self.tree, desk)
+
+    async def setup_hook(self) -> None:
+        """Buttons answer from their custom ids; commands are synced to the configured guilds
+        (at once) or globally."""
+        self.add_dynamic_items(*BUTTONS)
+        guilds = self.desk.config.guilds
+        if guilds:
+            for guild_id in guilds:
+                guild = discord.Object(guild_id)
+                self.tree.copy_global_to(guild=guild)
+                await self.tree.sync(guild=guild)
+        else:
+            await self.tree.sync()
+
+    async def on_ready(self) -> None:
+        """Remember the bot's own id (to find its mentions)."""
+        if self.user is not None:
+            self.desk.bot_id = self.user.id
+        log.info("discord: connected as %s to %d servers", self.user and self.user.id,
+                 len(self.guilds))
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Every message the gateway delivers goes to the desk, which decides."""
+        await self.desk.on_message(message)
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """A click on a button the bot no longer knows gets a private word, not a failure."""
+        if interaction.type is not discord.InteractionType.component:
+            return
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
+        if not known_custom_id(custom_id):
+            await self.desk.unknown_button(interaction)
