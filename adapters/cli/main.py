@@ -14,6 +14,8 @@ from pathlib import Path
 from sqlalchemy import make_url
 from sqlalchemy.exc import OperationalError
 
+from adapters.cli.discord_invite import define_commands as define_discord_commands
+from adapters.cli.discord_invite import print_invite
 from adapters.cli.faq import (
     audit,
     define_commands,
@@ -80,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
 
     define_commands(sub, faq_sub)
     define_inbox_commands(sub)
+    define_discord_commands(sub)
 
     knowledge = sub.add_parser("knowledge", help="the knowledge pack")
     k_sub = knowledge.add_subparsers(dest="knowledge_command", required=True, metavar="SUBCOMMAND")
@@ -218,6 +221,8 @@ def run(argv: Sequence[str], environ: dict[str, str]) -> int:
     args = _parser().parse_args(argv)
     app: App | None = None
     try:
+        if args.command == "discord":  # needs no database
+            return print_invite(args, environ)
         settings: Settings = settings_from_environ(environ)
         if args.command == "knowledge":
             # The sync seeds exactly the pack it is given, not the shipped one first.
@@ -306,11 +311,11 @@ def _serve(app: App, args: argparse.Namespace, environ: dict[str, str]) -> int:
     if reminder:
         log.warning("%s", reminder)
     secret = environ.get("FORUMBOT_WEBHOOK_SECRET")
-    discord = discord_config(environ)
-    if discord is not None:
+    on_discord = discord_config(environ)
+    if on_discord is not None:
         from adapters.discord_app.serving import run_serve
 
-        run_serve(app, secret, discord, args.host, args.port, app.settings.log_level.lower())
+        run_serve(app, secret, on_discord, args.host, args.port, app.settings.log_level.lower())
         return 0
     uvicorn.run(create_http_app(app, secret), host=args.host, port=args.port,
                 log_level=app.settings.log_level.lower())

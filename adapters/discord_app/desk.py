@@ -11,6 +11,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
@@ -32,6 +33,8 @@ T = TypeVar("T")
 # Longer than this without an answer, an interaction is deferred (Discord allows 3 seconds).
 DEFER_AFTER = 2.0
 AUTOCOMPLETE_LIMIT = 25
+WORKERS = 4  # threads answering at once (the matcher holds the GIL; the database waits)
+READY_TIMEOUT = 20.0  # seconds a DM waits for the client to connect
 
 
 Handler = Callable[P, Coroutine[Any, Any, None]]
@@ -71,23 +74,34 @@ class DiscordDesk:
         self.clock = clock
         self.bot_id = 0  # set when the client is ready
         self.client: discord.Client | None = None
+        self._workers = ThreadPoolExecutor(WORKERS, thread_name_prefix="forumbot-discord")
 
     def attach(self, client: discord.Client) -> None:
         """The client this desk answers for."""
         self.client = client
 
+    def close(self) -> None:
+        """Stop the worker threads once the calls in hand are done."""
+        self._workers.shutdown(wait=True)
+
     async def send_dm(self, user_id: int, content: str) -> None:
         """A direct message to a user; raises `discord.Forbidden` when their DMs are closed."""
         if self.client is None:
             raise RuntimeError("the Discord client is not running")
+        await asyncio.wait_for(self.client.wait_until_ready(), READY_TIMEOUT)
         channel = await self.client.create_dm(discord.Object(user_id))
         await channel.send(content)
 
     # ---- shared ----------------------------------------------------------------------------
 
     async def call(self, function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run a synchronous core call in a worker thread."""
-        return await asyncio.to_thread(function, *args, **kwargs)
+        """Run a synchronous core call in one of the desk's own worker threads.
+
+        Not the loop's default executor: aiohttp resolves names there, and a DM the outbox
+        sends while it holds the database must never wait behind calls waiting for it.
+        """
+        return await asyncio.get_running_loop().run_in_executor(
+            self._workers, functools.partial(function, *args, **kwargs))
 
     def render(self, reply: Reply) -> str:
         """The reply as Discord text, within one message."""

@@ -65,6 +65,7 @@ async def serve(app: App, secret: str | None, config: DiscordConfig, host: str, 
         await client.close()
         stopped.cancel()
         await asyncio.gather(web, bot, stopped, return_exceptions=True)
+        desk.close()
     if isinstance(failure, discord.LoginFailure):
         raise UserError("Discord refused the token in DISCORD_TOKEN; copy the bot's token "
                         "again from the Developer Portal (Bot, Reset Token)")

@@ -66,6 +66,7 @@ async def client_for(app: App, fake: FakeDiscord, settings: DiscordConfig) -> As
     finally:
         await client.close()
         await asyncio.gather(task, return_exceptions=True)
+        client.desk.close()
 
 
 @contextlib.asynccontextmanager

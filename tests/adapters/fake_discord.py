@@ -90,6 +90,7 @@ class FakeDiscord:
     _posted: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
     port: int = 0
+    valid_token: str | None = None  # when set, any other token is refused (401)
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -349,6 +350,10 @@ class FakeDiscord:
                 body = raw.decode("utf-8", "replace")
         self.requests.append(Request(request.method, path, body, dict(request.query)))
         self._posted.set()
+        token = request.headers.get("Authorization", "").removeprefix("Bot ")
+        if self.valid_token is not None and path.startswith("/users/@me") and \
+                token != self.valid_token:
+            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
         for i, (pattern, retry_after) in enumerate(self._rate_limits):
             if pattern.fullmatch(path):
                 del self._rate_limits[i]
