@@ -98,6 +98,14 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     "relay_unreadable": {},
     "relay_failed": {},
     "button_expired": {},
+    "form_expired": {},
+    "form_refused": {"message": "the id `x` is taken", "typed": [
+        {"label": "Answer", "value": "**Bold** @everyone"}]},
+    "stats": {"days": 30, "totals": {"questions": 9, "answered": 5, "suggested": 2,
+                                     "declined": 2},
+              "rows": [{"id": "escrow", "asked": 4, "answered": 3, "helpful": 50},
+                       {"id": "x", "asked": 1, "answered": 1, "helpful": None}],
+              "review": [{"id": "escrow", "title": "Escrow", "ratings": 6, "helpful": 33}]},
 }
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from adapters.discord_app import commands
+from adapters.discord_app import commands, moderation
 from adapters.discord_app.components import BUTTONS, known_custom_id
 from adapters.discord_app.config import DiscordConfig
 from adapters.discord_app.desk import DiscordDesk
@@ -48,12 +48,25 @@ class ForumbotClient(discord.AutoShardedClient):
         self.desk = desk
         desk.attach(self)
         self.tree = app_commands.CommandTree(self)
+        self.tree.on_error = self._command_failed  # type: ignore[method-assign]
         commands.register(self.tree, desk)
+        moderation.register(self.tree)
+
+    async def _command_failed(self, interaction: discord.Interaction[Any],
+                              error: app_commands.AppCommandError) -> None:
+        """A command that failed: Discord's refusals in one line, anything else with its
+        traceback (never the member's words)."""
+        cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        name = interaction.command.name if interaction.command else "?"
+        if isinstance(cause, discord.HTTPException):
+            log.info("discord: /%s: refused with %s (code %s)", name, cause.status, cause.code)
+            return
+        log.error("discord: /%s failed", name, exc_info=cause)
 
     async def setup_hook(self) -> None:
         """Buttons answer from their custom ids; commands are synced to the configured guilds
         (at once) or globally."""
-        self.add_dynamic_items(*BUTTONS)
+        self.add_dynamic_items(*BUTTONS, *moderation.MODERATOR_ITEMS)
         guilds = self.desk.config.guilds
         if guilds:
             for guild_id in guilds:
@@ -75,10 +88,15 @@ class ForumbotClient(discord.AutoShardedClient):
         await self.desk.on_message(message)
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
-        """A click on a button the bot no longer knows gets a private word, not a failure."""
-        if interaction.type is not discord.InteractionType.component:
-            return
+        """A click on a button the bot no longer knows, or a form opened before a restart,
+        gets a private word instead of a failure."""
         data: dict[str, Any] = dict(interaction.data or {})
         custom_id = str(data.get("custom_id", ""))
-        if not known_custom_id(custom_id):
+        if interaction.type is discord.InteractionType.modal_submit:
+            if moderation.expired_form(custom_id, self.desk.boot):
+                await self.desk.expired_form(interaction)
+            return
+        if interaction.type is not discord.InteractionType.component:
+            return
+        if not (known_custom_id(custom_id) or moderation.known_custom_id(custom_id)):
             await self.desk.unknown_button(interaction)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -74,6 +75,7 @@ class DiscordDesk:
         self.clock = clock
         self.bot_id = 0  # set when the client is ready
         self.client: discord.Client | None = None
+        self.boot = secrets.token_hex(4)  # in the custom ids of forms this process opened
         self._workers = ThreadPoolExecutor(WORKERS, thread_name_prefix="forumbot-discord")
 
     def attach(self, client: discord.Client) -> None:
@@ -118,7 +120,7 @@ class DiscordDesk:
         perms = permissions if permissions is not None else user.guild_permissions
         return perms.manage_messages
 
-    def _incoming(self, interaction: discord.Interaction[Any], text: str, *,
+    def incoming_of(self, interaction: discord.Interaction[Any], text: str, *,
                   private: bool) -> Incoming:
         moderator = self.is_moderator_member(interaction.user, interaction.permissions)
         return translate.incoming(text, interaction.user.id, interaction.channel_id or 0,
@@ -233,7 +235,7 @@ class DiscordDesk:
     async def rate(self, interaction: discord.Interaction[Any], entry_id: str,
                    helpful: bool) -> None:
         """Helpful / Not helpful: recorded, the rating buttons disabled, thanks to the rater."""
-        incoming = self._incoming(interaction, "", private=True)
+        incoming = self.incoming_of(interaction, "", private=True)
         reply = await self.call(self.app.assistant.rate, incoming, entry_id, helpful)
         if reply.template != "rated" or interaction.message is None:
             await interaction.response.send_message(self.render(reply), ephemeral=True)
@@ -252,7 +254,7 @@ class DiscordDesk:
             question = translate.without_mentions_of(reference.resolved.content, self.bot_id)
         hidden = message is not None and message.flags.ephemeral
         private = interaction.guild_id is None
-        incoming = self._incoming(interaction, question, private=private or hidden)
+        incoming = self.incoming_of(interaction, question, private=private or hidden)
         reply = await self.call(self.app.assistant.pick, incoming, entry_id, question)
         ephemeral = hidden or reply.private or reply.template in ("error", "oops")
         view = _view(reply, can_post=ephemeral and not private)
@@ -305,6 +307,12 @@ class DiscordDesk:
         await interaction.response.send_message(self.render(Reply("button_expired")),
                                                 ephemeral=True)
 
+    @guarded
+    async def expired_form(self, interaction: discord.Interaction[Any]) -> None:
+        """A form opened before a restart: nothing saved, said so privately."""
+        await interaction.response.send_message(self.render(Reply("form_expired")),
+                                                ephemeral=True)
+
     # ---- slash commands --------------------------------------------------------------------
 
     async def respond(self, interaction: discord.Interaction[Any],
@@ -325,7 +333,7 @@ class DiscordDesk:
     @guarded
     async def faq_command(self, interaction: discord.Interaction[Any], question: str) -> None:
         """`/faq question:`: the answer, to the asker only, with "Post in channel"."""
-        incoming = self._incoming(interaction, question, private=True)
+        incoming = self.incoming_of(interaction, question, private=True)
         await self.respond(interaction, self.call(self.app.assistant.handle, incoming),
                            can_post=True)
 
@@ -335,13 +343,13 @@ class DiscordDesk:
         """`/contract id:`: the member's own contracts, always ephemeral."""
         words = " ".join((contract or "").split())
         text = f"contract status {words}" if words else "contracts"
-        incoming = self._incoming(interaction, text, private=True)
+        incoming = self.incoming_of(interaction, text, private=True)
         await self.respond(interaction, self.call(self.app.assistant.handle, incoming))
 
     @guarded
     async def link_command(self, interaction: discord.Interaction[Any], code: str) -> None:
         """`/link code:`: link the member's Discord account, always ephemeral."""
-        incoming = self._incoming(interaction, f"link {code}", private=True)
+        incoming = self.incoming_of(interaction, f"link {code}", private=True)
         await self.respond(interaction, self.call(self.app.assistant.handle, incoming))
 
     def titles(self, typed: str) -> list[tuple[str, str]]:

@@ -376,7 +376,7 @@ class FakeDiscord:
                           "session_start_limit": {"total": 1000, "remaining": 999,
                                                   "reset_after": 0, "max_concurrency": 1}})
         if method == "PUT" and parts[0] == "applications" and parts[-1] == "commands":
-            return _json([{**c, "id": self.snowflake(), "application_id": APP_ID,
+            return _json([{"description": "", **c, "id": self.snowflake(), "application_id": APP_ID,
                            "version": self.snowflake(), "default_member_permissions": None,
                            "dm_permission": True, "nsfw": False}
                           for c in body or []])
