@@ -99,6 +99,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     "relay_failed": {},
     "button_expired": {},
     "form_expired": {},
+    "slow_down": {},
     "form_refused": {"message": "the id `x` is taken", "typed": [
         {"label": "Answer", "value": "**Bold** @everyone"}]},
     "stats": {"days": 30, "totals": {"questions": 9, "answered": 5, "suggested": 2,

@@ -20,6 +20,7 @@ import discord
 
 from adapters.discord_app import translate
 from adapters.discord_app.config import DiscordConfig
+from adapters.discord_app.limits import RateLimit
 from bot.app import App
 from bot.delivery import take_pending
 from bot.faq.entries import PERSONAL_TOPICS
@@ -75,6 +76,7 @@ class DiscordDesk:
         self.clock = clock
         self.bot_id = 0  # set when the client is ready
         self.client: discord.Client | None = None
+        self.limit = RateLimit()
         self.boot = secrets.token_hex(4)  # in the custom ids of forms this process opened
         self._workers = ThreadPoolExecutor(WORKERS, thread_name_prefix="forumbot-discord")
 
@@ -135,6 +137,12 @@ class DiscordDesk:
         if message.author.bot or message.webhook_id is not None or not self.bot_id:
             return
         channel = message.channel
+        if not self._addressed(message):
+            return
+        if not self.limit.allow(message.author.id):
+            log.info("discord: user %s is over the rate limit; message left alone",
+                     message.author.id)
+            return
         if isinstance(channel, discord.DMChannel) or message.guild is None:
             await self._answer(message, message.content, private=True)
             return
@@ -151,6 +159,15 @@ class DiscordDesk:
                 and channel.parent_id in self.config.help_forums):
             title = channel.name if isinstance(channel, discord.Thread) else ""
             await self._help_post(message, translate.forum_post_text(title, message.content))
+
+    def _addressed(self, message: discord.Message) -> bool:
+        """Whether the bot has anything to do with a message (cheap: no database)."""
+        channel = message.channel
+        return (message.guild is None or translate.mentions(message.content, self.bot_id)
+                or channel.id in self.config.help_channels
+                or (isinstance(channel, discord.Thread) and (
+                    channel.parent_id in self.config.help_forums
+                    or channel.parent_id == self.config.moderator_channel)))
 
     async def _answer(self, message: discord.Message, text: str, *, private: bool) -> None:
         moderator = self.is_moderator_member(message.author)
@@ -330,9 +347,19 @@ class DiscordDesk:
         else:
             await interaction.response.send_message(content, ephemeral=True, **_kwargs(view))
 
+    async def over_limit(self, interaction: discord.Interaction[Any]) -> bool:
+        """Whether the member is over the rate limit (then told so privately)."""
+        if self.limit.allow(interaction.user.id):
+            return False
+        log.info("discord: user %s is over the rate limit; command refused", interaction.user.id)
+        await interaction.response.send_message(self.render(Reply("slow_down")), ephemeral=True)
+        return True
+
     @guarded
     async def faq_command(self, interaction: discord.Interaction[Any], question: str) -> None:
         """`/faq question:`: the answer, to the asker only, with "Post in channel"."""
+        if await self.over_limit(interaction):
+            return
         incoming = self.incoming_of(interaction, question, private=True)
         await self.respond(interaction, self.call(self.app.assistant.handle, incoming),
                            can_post=True)
@@ -341,6 +368,8 @@ class DiscordDesk:
     async def contract_command(self, interaction: discord.Interaction[Any],
                                contract: str | None) -> None:
         """`/contract id:`: the member's own contracts, always ephemeral."""
+        if await self.over_limit(interaction):
+            return
         words = " ".join((contract or "").split())
         text = f"contract status {words}" if words else "contracts"
         incoming = self.incoming_of(interaction, text, private=True)
@@ -349,6 +378,8 @@ class DiscordDesk:
     @guarded
     async def link_command(self, interaction: discord.Interaction[Any], code: str) -> None:
         """`/link code:`: link the member's Discord account, always ephemeral."""
+        if await self.over_limit(interaction):
+            return
         incoming = self.incoming_of(interaction, f"link {code}", private=True)
         await self.respond(interaction, self.call(self.app.assistant.handle, incoming))
 

@@ -361,3 +361,19 @@ def test_unknown_buttons_and_expired_interactions_get_no_traceback(
     with caplog.at_level(logging.INFO):
         run(scenario)
     assert not [r for r in caplog.records if r.exc_info]
+
+
+def test_a_member_flooding_the_bot_is_answered_only_up_to_the_limit(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, client):
+            limit = client.desk.limit.per_window
+            for _ in range(limit + 3):
+                await fake.mention(MEMBER, CONFIDENT, GENERAL)
+            await fake.wait_for(lambda: len(posted(fake, GENERAL)) == limit)
+            asked = await fake.interaction(2, slash("faq", question=CONFIDENT), MEMBER, GENERAL)
+            told, = await fake.wait_for(lambda: fake.callbacks(asked))
+            assert "faster than I can keep up" in content_of(told)
+            await fake.mention(OTHER, CONFIDENT, GENERAL)  # others are not held back
+            await fake.wait_for(lambda: len(posted(fake, GENERAL)) == limit + 1)
+    run(scenario)
