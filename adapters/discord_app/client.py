@@ -66,6 +66,8 @@ class ForumbotClient(discord.AutoShardedClient):
     async def setup_hook(self) -> None:
         """Buttons answer from their custom ids; commands are synced to the configured guilds
         (at once) or globally."""
+        if self.user is not None:  # logged in: mentions are recognised from the first event
+            self.desk.bot_id = self.user.id
         self.add_dynamic_items(*BUTTONS, *moderation.MODERATOR_ITEMS)
         guilds = self.desk.config.guilds
         if guilds:

@@ -53,6 +53,7 @@ class Request:
     path: str
     body: Any
     query: dict[str, str]
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 @dataclass
