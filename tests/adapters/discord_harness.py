@@ -59,7 +59,7 @@ async def client_for(app: App, fake: FakeDiscord, settings: DiscordConfig) -> As
     client = ForumbotClient(DiscordDesk(app, settings), guild_ready_timeout=0.05)
     task = asyncio.create_task(client.start(settings.token))
     try:
-        await fake.wait_for(lambda: client.desk.bot_id or task.done())
+        await fake.wait_for(lambda: client.is_ready() or task.done())
         if task.done():
             task.result()
         yield client
