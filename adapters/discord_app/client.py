@@ -16,7 +16,7 @@ from discord import app_commands
 from adapters.discord_app import commands, moderation
 from adapters.discord_app.components import BUTTONS, known_custom_id
 from adapters.discord_app.config import DiscordConfig
-from adapters.discord_app.desk import DiscordDesk
+from adapters.discord_app.desk import DiscordDesk, log_failure
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ class ForumbotClient(discord.AutoShardedClient):
         if isinstance(cause, discord.HTTPException):
             log.info("discord: /%s: refused with %s (code %s)", name, cause.status, cause.code)
             return
-        log.error("discord: /%s failed", name, exc_info=cause)
+        log_failure(f"/{name}", cause)
 
     async def setup_hook(self) -> None:
         """Buttons answer from their custom ids; commands are synced to the configured guilds

@@ -11,6 +11,7 @@ import asyncio
 import functools
 import logging
 import secrets
+import traceback
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -57,9 +58,16 @@ def guarded(handler: Handler[P]) -> Handler[P]:
         except discord.HTTPException as exc:
             log.warning("discord: %s: refused with %s (code %s)", handler.__name__,
                         exc.status, exc.code)
-        except Exception:
-            log.exception("discord: %s failed", handler.__name__)
+        except Exception as exc:
+            log_failure(handler.__name__, exc)
     return run
+
+
+def log_failure(what: str, exc: BaseException) -> None:
+    """An unexpected failure: its type and where it happened, not its message (database
+    errors quote the rows' values, which can be members' words)."""
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    log.error("discord: %s failed: %s\n%s", what, type(exc).__name__, frames)
 
 
 def _kwargs(view: discord.ui.View | None) -> dict[str, Any]:
