@@ -36,6 +36,10 @@ class ForumbotClient(discord.AutoShardedClient):
 
     def __init__(self, desk: DiscordDesk, **options: Any) -> None:
         config = desk.config
+        # discord.py's debug log prints whole gateway events and request bodies (members'
+        # words, link codes): it never goes below INFO, whatever FORUMBOT_LOG_LEVEL says.
+        library = logging.getLogger("discord")
+        library.setLevel(max(logging.INFO, library.getEffectiveLevel()))
         # Voice is never used: say nothing about its missing libraries.
         discord.VoiceClient.warn_nacl = False
         if hasattr(discord.VoiceClient, "warn_dave"):

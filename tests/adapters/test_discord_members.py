@@ -378,3 +378,72 @@ def test_a_member_flooding_the_bot_is_answered_only_up_to_the_limit(
             await fake.mention(OTHER, CONFIDENT, GENERAL)  # others are not held back
             await fake.wait_for(lambda: len(posted(fake, GENERAL)) == limit + 1)
     run(scenario)
+
+
+def test_edits_are_left_alone_and_a_very_long_post_gets_one_message(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, _):
+            edited = fake.message(GENERAL, f"<@{BOT_ID}> {CONFIDENT}", fake.user(MEMBER),
+                                  guild_id="910000000000000001", mentions=[fake.bot_user()])
+            await fake.dispatch("MESSAGE_UPDATE", edited)
+            story = "My client and I agreed on a plan last week. " * 90 + CONFIDENT
+            await fake.mention(MEMBER, story[:3900], GENERAL)
+            body, = await fake.wait_for(lambda: posted(fake, GENERAL))
+            assert 0 < len(body["content"]) <= 2000
+    run(scenario)
+
+
+def test_link_codes_and_contract_data_never_reach_the_log(
+        app: App, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    code = link(app)
+
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, _):
+            linking = await fake.interaction(2, slash("link", code=code), MEMBER, GENERAL)
+            await fake.wait_for(lambda: fake.callbacks(linking))
+            asked = await fake.interaction(2, slash("contract"), MEMBER, GENERAL)
+            await fake.wait_for(lambda: fake.callbacks(asked))
+    with caplog.at_level(logging.DEBUG):
+        run(scenario)
+    text = caplog.text
+    assert code not in text and "Final files" not in text and "150" not in text
+
+
+def test_commands_are_synced_globally_without_development_guilds(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def scenario() -> None:
+        async with running(app, monkeypatch, config(guilds=())) as (fake, _):
+            synced, = fake.posts("PUT", r"/applications/\d+/commands")
+            names = {c["name"] for c in synced.body}
+            assert {"faq", "contract", "link", "faq-admin", "Add to FAQ"} <= names
+            assert fake.posts("PUT", r"/applications/\d+/guilds/\d+/commands") == []
+    run(scenario)
+
+
+def test_the_sharded_client_identifies_as_the_configured_shards_only(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def scenario() -> None:
+        async with running(app, monkeypatch, config(shards=4, shard_ids=(2,))) as (fake, _):
+            await fake.mention(MEMBER, CONFIDENT, GENERAL)
+            await fake.wait_for(lambda: posted(fake, GENERAL))
+        shards = [op["d"]["shard"] for op in fake.gateway_ops if op["op"] == 2]
+        assert shards == [[2, 4]]
+    run(scenario)
+
+
+def test_a_slow_answer_is_deferred_then_sent_as_a_follow_up(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    import adapters.discord_app.desk as desk_module
+
+    monkeypatch.setattr(desk_module, "DEFER_AFTER", 0.0)
+
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, _):
+            asked = await fake.interaction(2, slash("faq", question=CONFIDENT), MEMBER, GENERAL)
+            deferred, = await fake.wait_for(lambda: fake.callbacks(asked))
+            assert deferred["type"] == 5 and deferred["data"]["flags"] == 64
+            follow, = await fake.wait_for(lambda: fake.followups(asked))
+            assert "The client sets the milestones" in follow.body["content"]
+            assert follow.body["flags"] & 64
+    run(scenario)
