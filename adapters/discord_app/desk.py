@@ -25,6 +25,7 @@ from adapters.discord_app.limits import RateLimit
 from bot.app import App
 from bot.delivery import take_pending
 from bot.faq.entries import PERSONAL_TOPICS
+from bot.faq.policy import Outcome
 from bot.handoff import OFFER_LIFETIME
 from bot.messages import Incoming, Reply, deliveries
 from bot.rendering import Trusted
@@ -131,7 +132,8 @@ class DiscordDesk:
         return perms.manage_messages
 
     def incoming_of(self, interaction: discord.Interaction[Any], text: str, *,
-                  private: bool) -> Incoming:
+                    private: bool) -> Incoming:
+        """An interaction as the core's message from its user."""
         moderator = self.is_moderator_member(interaction.user, interaction.permissions)
         return translate.incoming(text, interaction.user.id, interaction.channel_id or 0,
                                   private=private, moderator=moderator)
@@ -213,7 +215,7 @@ class DiscordDesk:
     async def _help_post(self, message: discord.Message, text: str) -> None:
         """A post in an opted-in channel or forum: answered only when the match is confident."""
         decision = await self.call(self.app.assistant.decide, text)
-        if decision.outcome.value != "answer" or decision.entry_id in PERSONAL_TOPICS:
+        if decision.outcome is not Outcome.ANSWER or decision.entry_id in PERSONAL_TOPICS:
             return
         incoming = translate.incoming(text, message.author.id, message.channel.id,
                                       private=False)
