@@ -99,7 +99,7 @@ class ForumbotClient(discord.AutoShardedClient):
         data: dict[str, Any] = dict(interaction.data or {})
         custom_id = str(data.get("custom_id", ""))
         if interaction.type is discord.InteractionType.modal_submit:
-            if moderation.expired_form(custom_id, self.desk.boot):
+            if moderation.expired_form(custom_id, self.desk.open_forms):
                 await self.desk.expired_form(interaction)
             return
         if interaction.type is not discord.InteractionType.component:

@@ -87,6 +87,7 @@ class DiscordDesk:
         self.client: discord.Client | None = None
         self.limit = RateLimit()
         self.boot = secrets.token_hex(4)  # in the custom ids of forms this process opened
+        self.open_forms: set[str] = set()  # custom ids of the forms open now
         self._workers = ThreadPoolExecutor(WORKERS, thread_name_prefix="forumbot-discord")
 
     def attach(self, client: discord.Client) -> None:
@@ -336,7 +337,7 @@ class DiscordDesk:
 
     @guarded
     async def expired_form(self, interaction: discord.Interaction[Any]) -> None:
-        """A form opened before a restart: nothing saved, said so privately."""
+        """A form that timed out or was opened before a restart: nothing saved, said so."""
         await interaction.response.send_message(self.render(Reply("form_expired")),
                                                 ephemeral=True)
 

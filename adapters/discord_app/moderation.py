@@ -7,6 +7,7 @@ everyone else is refused privately and nothing changes (the core checks it again
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 from dataclasses import dataclass, replace
@@ -28,6 +29,7 @@ from bot.messages import Incoming, Reply
 
 FORM_PREFIX = "forumbot:form:"
 FORM_TIMEOUT = 60 * 60.0  # seconds a form (and its "open again" button) stays usable
+FORGET_AFTER = 60.0  # seconds a submitted form's id is kept
 STATS_DAYS = 30
 OPTIONS_LIMIT = 25  # choices in one select menu
 GROUPS_WITH_BUTTONS = 2
@@ -93,7 +95,8 @@ class EntryForm(discord.ui.Modal):
         super().__init__(title=translate.clipped(titles[values.kind], 45),
                          timeout=FORM_TIMEOUT,
                          custom_id=f"{FORM_PREFIX}{desk.boot}:{secrets.token_hex(6)}")
-        self.values, self.layout = values, layout
+        self.values, self.layout, self.desk = values, layout, desk
+        desk.open_forms.add(self.custom_id)
         self.inputs: dict[str, discord.ui.TextInput[Any]] = {}
         for name, label, long, limit in FIELDS[layout]:
             field: discord.ui.TextInput[Any] = discord.ui.TextInput(
@@ -110,7 +113,14 @@ class EntryForm(discord.ui.Modal):
         return replace(self.values, **typed)
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        # Forgotten a little later, not now: the client's check of this same submission
+        # (`expired_form`) may run after this.
+        asyncio.get_running_loop().call_later(FORGET_AFTER, self.desk.open_forms.discard,
+                                              self.custom_id)
         await submit(interaction, self.typed(), self.layout)
+
+    async def on_timeout(self) -> None:
+        self.desk.open_forms.discard(self.custom_id)
 
 
 class ReopenView(discord.ui.View):
@@ -367,9 +377,10 @@ def inbox_view(listing: Reply, entry_ids: list[str]) -> discord.ui.View | None:
 MODERATOR_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (InboxButton, AttachSelect)
 
 
-def expired_form(custom_id: str, boot: str) -> bool:
-    """Whether a submitted form was opened by an earlier run of the bot."""
-    return custom_id.startswith(FORM_PREFIX) and not custom_id.startswith(FORM_PREFIX + boot)
+def expired_form(custom_id: str, open_forms: set[str]) -> bool:
+    """Whether a submitted form is one of the bot's that is no longer open: it timed out, or
+    an earlier run of the bot opened it."""
+    return custom_id.startswith(FORM_PREFIX) and custom_id not in open_forms
 
 
 def known_custom_id(custom_id: str) -> bool:

@@ -183,8 +183,27 @@ def test_a_form_opened_before_a_restart_is_answered_not_lost_silently(
             async with client_for(app, fake, config()):
                 sent = await submit(fake, modal, ["T", "A", "", "", "r"])
                 told, = await fake.wait_for(lambda: fake.callbacks(sent))
-                assert "before I restarted" in content_of(told)
+                assert "no longer open" in content_of(told)
         finally:
             await fake.stop()
     run(scenario)
     assert utc_now() and "late-fees" not in app.assistant.entries
+
+
+def test_a_form_submitted_after_its_timeout_is_answered_not_lost_silently(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    import adapters.discord_app.moderation as moderation
+
+    monkeypatch.setattr(moderation, "FORM_TIMEOUT", 0.1)
+
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, _):
+            asked = await fake.interaction(2, admin("add", id="late-fees"), MODERATOR,
+                                           GENERAL, roles=(MOD_ROLE,))
+            modal, = await fake.wait_for(lambda: fake.callbacks(asked))
+            await asyncio.sleep(0.5)
+            sent = await submit(fake, modal, ["T", "A", "", "", "r"])
+            told, = await fake.wait_for(lambda: fake.callbacks(sent))
+            assert "no longer open" in content_of(told)
+    run(scenario)
+    assert "late-fees" not in app.assistant.entries
