@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import socket
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -183,3 +188,46 @@ def test_discord_settings_name_the_bad_key_and_value() -> None:
     with pytest.raises(SettingsError, match="within 0-3"):
         discord_config({"DISCORD_TOKEN": "t", "FORUMBOT_DISCORD_SHARDS": "4",
                         "FORUMBOT_DISCORD_SHARD_IDS": "3-4"})
+
+
+BOOT = """
+import sys
+import discord.http
+discord.http.Route.BASE = sys.argv[1]
+from adapters.cli.main import main
+sys.argv = ["forumbot", "serve", "--port", sys.argv[2]]
+main()
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_forumbot_serve_with_a_token_answers_on_discord_and_a_signal_stops_it_cleanly(
+        tmp_path: Path, stop_signal: int) -> None:
+    async def scenario() -> None:
+        fake = fake_discord()
+        await fake.start()
+        env = {**os.environ, "FORUMBOT_DATA_DIR": str(tmp_path), "DISCORD_TOKEN": "t",
+               "FORUMBOT_DISCORD_GUILDS": "910000000000000001", "FORUMBOT_LOG_LEVEL": "INFO"}
+        server = subprocess.Popen([sys.executable, "-c", BOOT, fake.api_base,
+                                   str(free_port())], env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT)
+        try:
+            await fake.wait_for(lambda: fake.posts("PUT", r"/applications/.*/commands"),
+                                timeout=60)
+            await fake.wait_for(lambda: any(c.identified for c in fake.connections))
+            await fake.mention(MEMBER, "who sets the milestones?", GENERAL)
+            await fake.wait_for(lambda: fake.posts("POST", f"/channels/{GENERAL}/messages"))
+            server.send_signal(stop_signal)
+            await fake.wait_for(lambda: server.poll() is not None, timeout=30)
+            assert fake.connections == []  # the client closed its gateway connection
+        finally:
+            if server.poll() is None:
+                server.kill()
+            output = server.communicate(timeout=10)[0].decode()
+            await fake.stop()
+        assert server.returncode == 0, output
+        assert "Application shutdown complete" in output
+        assert "Traceback" not in output
+
+    asyncio.run(scenario())
