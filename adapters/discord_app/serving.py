@@ -32,6 +32,15 @@ class _Server(uvicorn.Server):
         yield
 
 
+async def _serve_http(server: uvicorn.Server) -> None:
+    """uvicorn's serving; when it cannot start it exits the process, which here only ends
+    this task (`server.started` says it failed), so that the client is closed first."""
+    try:
+        await server.serve()
+    except SystemExit:
+        log.debug("the HTTP server exited")
+
+
 def run_serve(app: App, secret: str | None, config: DiscordConfig, host: str, port: int,
               log_level: str) -> None:
     """Serve HTTP and Discord until interrupted; a token Discord refuses is a `UserError`."""
@@ -53,7 +62,7 @@ async def serve(app: App, secret: str | None, config: DiscordConfig, host: str, 
     server = _Server(uvicorn.Config(http, host=host, port=port, log_level=log_level,
                                     lifespan="on"))
     bot = asyncio.create_task(client.start(config.token), name="forumbot-discord")
-    web = asyncio.create_task(server.serve(), name="forumbot-http")
+    web = asyncio.create_task(_serve_http(server), name="forumbot-http")
     stopped = asyncio.create_task(stop.wait(), name="forumbot-stop")
     failure: BaseException | None = None
     try:
@@ -66,6 +75,9 @@ async def serve(app: App, secret: str | None, config: DiscordConfig, host: str, 
         stopped.cancel()
         await asyncio.gather(web, bot, stopped, return_exceptions=True)
         desk.close()
+    if web.done() and not server.started:
+        raise UserError(f"the HTTP server could not start on {host}:{port} (the log above "
+                        "says why; another process may hold the port)")
     if isinstance(failure, discord.LoginFailure):
         raise UserError("Discord refused the token in DISCORD_TOKEN; copy the bot's token "
                         "again from the Developer Portal (Bot, Reset Token)")
