@@ -31,6 +31,7 @@ def register(tree: app_commands.CommandTree[Any], desk: DiscordDesk) -> None:
 
     @tree.command(name="contract",
                   description="Where your contracts stand (linked members; shown to you only)")
+    @app_commands.rename(contract="id")
     @app_commands.describe(contract="A contract id or words of its title; empty: all of them")
     async def contract(interaction: discord.Interaction[Any],
                        contract: app_commands.Range[str, 0, CONTRACT_LIMIT] | None = None

@@ -202,7 +202,7 @@ def test_contract_command_tells_an_unlinked_member_how_to_link_then_answers_once
             linking = await fake.interaction(2, slash("link", code=code), MEMBER, GENERAL)
             linked, = await fake.wait_for(lambda: fake.callbacks(linking))
             assert linked["data"]["flags"] == 64 and "Linked" in content_of(linked)
-            second = await fake.interaction(2, slash("contract", contract="logo"), MEMBER,
+            second = await fake.interaction(2, slash("contract", id="logo"), MEMBER,
                                             GENERAL)
             status, = await fake.wait_for(lambda: fake.callbacks(second))
             assert status["data"]["flags"] == 64
