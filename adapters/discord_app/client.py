@@ -13,8 +13,8 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from adapters.discord_app import commands, moderation
-from adapters.discord_app.components import BUTTONS, known_custom_id
+from adapters.discord_app import buttons, commands, forms, messages, moderation
+from adapters.discord_app.buttons import BUTTONS, known_custom_id
 from adapters.discord_app.config import DiscordConfig
 from adapters.discord_app.desk import DiscordDesk, log_failure
 
@@ -91,7 +91,7 @@ class ForumbotClient(discord.AutoShardedClient):
 
     async def on_message(self, message: discord.Message) -> None:
         """Every message the gateway delivers goes to the desk, which decides."""
-        await self.desk.on_message(message)
+        await messages.on_message(self.desk, message)
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         """A click on a button the bot no longer knows, or a form opened before a restart,
@@ -99,10 +99,10 @@ class ForumbotClient(discord.AutoShardedClient):
         data: dict[str, Any] = dict(interaction.data or {})
         custom_id = str(data.get("custom_id", ""))
         if interaction.type is discord.InteractionType.modal_submit:
-            if moderation.expired_form(custom_id, self.desk.open_forms):
-                await self.desk.expired_form(interaction)
+            if forms.expired_form(custom_id, self.desk.open_forms):
+                await buttons.expired_form(self.desk, interaction)
             return
         if interaction.type is not discord.InteractionType.component:
             return
         if not (known_custom_id(custom_id) or moderation.known_custom_id(custom_id)):
-            await self.desk.unknown_button(interaction)
+            await buttons.unknown_button(self.desk, interaction)

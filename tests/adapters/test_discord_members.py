@@ -434,9 +434,9 @@ def test_the_sharded_client_identifies_as_the_configured_shards_only(
 
 def test_a_slow_answer_is_deferred_then_sent_as_a_follow_up(
         app: App, monkeypatch: pytest.MonkeyPatch) -> None:
-    import adapters.discord_app.desk as desk_module
+    import adapters.discord_app.commands as commands_module
 
-    monkeypatch.setattr(desk_module, "DEFER_AFTER", 0.0)
+    monkeypatch.setattr(commands_module, "DEFER_AFTER", 0.0)
 
     async def scenario() -> None:
         async with running(app, monkeypatch) as (fake, _):

@@ -192,9 +192,9 @@ def test_a_form_opened_before_a_restart_is_answered_not_lost_silently(
 
 def test_a_form_submitted_after_its_timeout_is_answered_not_lost_silently(
         app: App, monkeypatch: pytest.MonkeyPatch) -> None:
-    import adapters.discord_app.moderation as moderation
+    import adapters.discord_app.forms as forms
 
-    monkeypatch.setattr(moderation, "FORM_TIMEOUT", 0.1)
+    monkeypatch.setattr(forms, "FORM_TIMEOUT", 0.1)
 
     async def scenario() -> None:
         async with running(app, monkeypatch) as (fake, _):

@@ -1,26 +1,26 @@
-"""The bot's buttons: persistent (stable custom ids, no per-message state), so that a button
-on a message sent before a restart still works after it.
+"""The members' buttons and what a click does: persistent (stable custom ids, no per-message
+state), so that a button on a message sent before a restart still works after it.
 
-Each button parses its custom id and hands the click to the client's desk.
+Rating, "did you mean" choices, "Post in channel" and "Ask a moderator"; each button parses
+its custom id and carries out the click.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import discord
 
 from adapters.discord_app import translate
-
-if TYPE_CHECKING:
-    from adapters.discord_app.desk import DiscordDesk
+from adapters.discord_app.desk import DiscordDesk, desk_of, guarded, kwargs_for
+from bot.faq.entries import PERSONAL_TOPICS
+from bot.handoff import OFFER_LIFETIME
 from bot.messages import Reply
+from bot.rendering import Trusted
 
-
-def desk_of(interaction: discord.Interaction[Any]) -> DiscordDesk:
-    """The desk of the client that received the interaction."""
-    return cast("DiscordDesk", interaction.client.desk)
+log = logging.getLogger(__name__)
 
 
 class RateButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=translate.RATE_ID):
@@ -39,7 +39,7 @@ class RateButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=transl
         return cls(match["entry"], match["helpful"] == "y")
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await desk_of(interaction).rate(interaction, self.entry_id, self.helpful)
+        await rate(desk_of(interaction), interaction, self.entry_id, self.helpful)
 
 
 class PickButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=translate.PICK_ID):
@@ -57,7 +57,7 @@ class PickButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=transl
         return cls(match["entry"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await desk_of(interaction).pick(interaction, self.entry_id)
+        await pick(desk_of(interaction), interaction, self.entry_id)
 
 
 class PostButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=translate.POST_ID):
@@ -75,7 +75,7 @@ class PostButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=transl
         return cls(match["entry"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await desk_of(interaction).post_in_channel(interaction, self.entry_id)
+        await post_in_channel(desk_of(interaction), interaction, self.entry_id)
 
 
 class AskModeratorButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
@@ -94,7 +94,7 @@ class AskModeratorButton(discord.ui.DynamicItem[discord.ui.Button[Any]],
         return cls()
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        await desk_of(interaction).ask_moderator(interaction)
+        await ask_moderator(desk_of(interaction), interaction)
 
 
 BUTTONS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
@@ -155,3 +155,87 @@ def _item_for(custom_id: str, label: str) -> discord.ui.DynamicItem[Any] | None:
     if re.fullmatch(translate.ASK_MODERATOR_ID, custom_id):
         return AskModeratorButton()
     return None
+
+
+@guarded
+async def rate(desk: DiscordDesk, interaction: discord.Interaction[Any], entry_id: str,
+               helpful: bool) -> None:
+    """Helpful / Not helpful: recorded, the rating buttons disabled, thanks to the rater."""
+    incoming = desk.incoming_of(interaction, "", private=True)
+    reply = await desk.call(desk.app.assistant.rate, incoming, entry_id, helpful)
+    if reply.template != "rated" or interaction.message is None:
+        await interaction.response.send_message(desk.render(reply), ephemeral=True)
+        return
+    view = rebuild(interaction.message, disable_rating=True)
+    await interaction.response.edit_message(**kwargs_for(view))
+    await interaction.followup.send(desk.render(reply), ephemeral=True)
+
+@guarded
+async def pick(desk: DiscordDesk, interaction: discord.Interaction[Any], entry_id: str) -> None:
+    """A "did you mean" choice: its answer, privately if the choices were."""
+    message = interaction.message
+    question = ""
+    reference = message.reference if message is not None else None
+    if reference is not None and isinstance(reference.resolved, discord.Message):
+        question = translate.without_mentions_of(reference.resolved.content, desk.bot_id)
+    hidden = message is not None and message.flags.ephemeral
+    private = interaction.guild_id is None
+    incoming = desk.incoming_of(interaction, question, private=private or hidden)
+    reply = await desk.call(desk.app.assistant.pick, incoming, entry_id, question)
+    ephemeral = hidden or reply.private or reply.template in ("error", "oops")
+    view = view_for(reply, can_post=ephemeral and not private)
+    await interaction.response.send_message(desk.render(reply), ephemeral=ephemeral,
+                                            **kwargs_for(view))
+
+@guarded
+async def post_in_channel(desk: DiscordDesk, interaction: discord.Interaction[Any],
+                          entry_id: str) -> None:
+    """An answer only the asker saw, posted in the channel under their name."""
+    entry = desk.app.assistant.entries.get(entry_id)
+    if entry is None or entry.id in PERSONAL_TOPICS or interaction.guild_id is None:
+        reply = Reply("error", {"message": "That answer can't be posted here any more."})
+        await interaction.response.send_message(desk.render(reply), ephemeral=True)
+        return
+    answer = {"id": entry.id, "title": entry.title, "answer": entry.answer,
+              "kind": entry.kind}
+    shared = Reply("shared", {"name": interaction.user.display_name, "entry": answer})
+    await interaction.response.send_message(
+        desk.render(shared), **kwargs_for(view_for(Reply("answer", {"entry": answer}))))
+
+@guarded
+async def ask_moderator(desk: DiscordDesk, interaction: discord.Interaction[Any]) -> None:
+    """The member's last declined question to the moderators' queue and channel."""
+    user = interaction.user
+    handoff = await desk.call(desk.app.handoffs.queue_last_offer,
+                              translate.identity(user.id), OFFER_LIFETIME)
+    reply = Reply("handoff", {"queued": handoff is not None, "answer": ""})
+    await interaction.response.send_message(desk.render(reply), ephemeral=True)
+    channel_id = desk.config.moderator_channel
+    if handoff is None or channel_id is None:
+        return
+    channel = interaction.client.get_channel(channel_id)
+    if not isinstance(channel, discord.TextChannel):
+        log.warning("discord: the moderators' channel %s is not a text channel I can see",
+                    channel_id)
+        return
+    message = interaction.message
+    reference = message.reference if message is not None else None
+    jump = reference.jump_url if reference is not None else (
+        message.jump_url if message is not None else "")
+    post = await channel.send(desk.render(Reply("moderator_question", {
+        "mention": Trusted(f"<@{user.id}>"), "name": user.display_name,
+        "question": handoff.question, "jump": Trusted(jump)})))
+    await post.create_thread(name=translate.clipped(f"Question from {user.display_name}",
+                                                    100))
+
+@guarded
+async def unknown_button(desk: DiscordDesk, interaction: discord.Interaction[Any]) -> None:
+    """A button the bot no longer knows (an older version's): said so, privately."""
+    await interaction.response.send_message(desk.render(Reply("button_expired")),
+                                            ephemeral=True)
+
+@guarded
+async def expired_form(desk: DiscordDesk, interaction: discord.Interaction[Any]) -> None:
+    """A form that timed out or was opened before a restart: nothing saved, said so."""
+    await interaction.response.send_message(desk.render(Reply("form_expired")),
+                                            ephemeral=True)
