@@ -150,6 +150,8 @@ def test_helpful_is_recorded_and_the_rating_buttons_are_disabled(
             thanks, = await fake.wait_for(lambda: fake.followups(clicked))
             assert "Glad that helped" in thanks.body["content"]
             assert thanks.body["flags"] & 64
+            assert thanks.body["allowed_mentions"] == {"parse": []}
+            assert update["data"]["allowed_mentions"] == {"parse": []}
     run(scenario)
     counts, _ = app.questions.activity(utc_now().replace(year=2000))
     rated = {c.entry_id: c.helpful for c in counts}
