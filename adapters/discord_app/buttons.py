@@ -170,6 +170,7 @@ async def rate(desk: DiscordDesk, interaction: discord.Interaction[Any], entry_i
     await interaction.response.edit_message(**kwargs_for(view))
     await interaction.followup.send(desk.render(reply), ephemeral=True)
 
+
 @guarded
 async def pick(desk: DiscordDesk, interaction: discord.Interaction[Any], entry_id: str) -> None:
     """A "did you mean" choice: its answer, privately if the choices were."""
@@ -187,11 +188,13 @@ async def pick(desk: DiscordDesk, interaction: discord.Interaction[Any], entry_i
     await interaction.response.send_message(desk.render(reply), ephemeral=ephemeral,
                                             **kwargs_for(view))
 
+
 @guarded
 async def post_in_channel(desk: DiscordDesk, interaction: discord.Interaction[Any],
                           entry_id: str) -> None:
     """An answer only the asker saw, posted in the channel under their name."""
-    entry = desk.app.assistant.entries.get(entry_id)
+    entries = await desk.call(lambda: desk.app.assistant.entries)
+    entry = entries.get(entry_id)
     if entry is None or entry.id in PERSONAL_TOPICS or interaction.guild_id is None:
         reply = Reply("error", {"message": "That answer can't be posted here any more."})
         await interaction.response.send_message(desk.render(reply), ephemeral=True)
@@ -201,6 +204,7 @@ async def post_in_channel(desk: DiscordDesk, interaction: discord.Interaction[An
     shared = Reply("shared", {"name": interaction.user.display_name, "entry": answer})
     await interaction.response.send_message(
         desk.render(shared), **kwargs_for(view_for(Reply("answer", {"entry": answer}))))
+
 
 @guarded
 async def ask_moderator(desk: DiscordDesk, interaction: discord.Interaction[Any]) -> None:
@@ -228,11 +232,13 @@ async def ask_moderator(desk: DiscordDesk, interaction: discord.Interaction[Any]
     await post.create_thread(name=translate.clipped(f"Question from {user.display_name}",
                                                     100))
 
+
 @guarded
 async def unknown_button(desk: DiscordDesk, interaction: discord.Interaction[Any]) -> None:
     """A button the bot no longer knows (an older version's): said so, privately."""
     await interaction.response.send_message(desk.render(Reply("button_expired")),
                                             ephemeral=True)
+
 
 @guarded
 async def expired_form(desk: DiscordDesk, interaction: discord.Interaction[Any]) -> None:

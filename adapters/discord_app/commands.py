@@ -36,7 +36,7 @@ def register(tree: app_commands.CommandTree[Any], desk: DiscordDesk) -> None:
     async def faq_titles(interaction: discord.Interaction[Any],
                          current: str) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=name, value=value)
-                for name, value in titles(desk, current)]
+                for name, value in await desk.call(titles, desk, current)]
 
     @tree.command(name="contract",
                   description="Where your contracts stand (linked members; shown to you only)")
@@ -70,6 +70,7 @@ async def respond(desk: DiscordDesk, interaction: discord.Interaction[Any],
     else:
         await interaction.response.send_message(content, ephemeral=True, **kwargs_for(view))
 
+
 @guarded
 async def faq_command(desk: DiscordDesk, interaction: discord.Interaction[Any],
                       question: str) -> None:
@@ -79,6 +80,7 @@ async def faq_command(desk: DiscordDesk, interaction: discord.Interaction[Any],
     incoming = desk.incoming_of(interaction, question, private=True)
     await respond(desk, interaction, desk.call(desk.app.assistant.handle, incoming),
                        can_post=True)
+
 
 @guarded
 async def contract_command(desk: DiscordDesk, interaction: discord.Interaction[Any],
@@ -91,6 +93,7 @@ async def contract_command(desk: DiscordDesk, interaction: discord.Interaction[A
     incoming = desk.incoming_of(interaction, text, private=True)
     await respond(desk, interaction, desk.call(desk.app.assistant.handle, incoming))
 
+
 @guarded
 async def link_command(desk: DiscordDesk, interaction: discord.Interaction[Any], code: str) -> None:
     """`/link code:`: link the member's Discord account, always ephemeral."""
@@ -98,6 +101,7 @@ async def link_command(desk: DiscordDesk, interaction: discord.Interaction[Any],
         return
     incoming = desk.incoming_of(interaction, f"link {code}", private=True)
     await respond(desk, interaction, desk.call(desk.app.assistant.handle, incoming))
+
 
 def titles(desk: DiscordDesk, typed: str) -> list[tuple[str, str]]:
     """Autocomplete for `/faq`: entry titles holding what was typed, as (name, value)."""

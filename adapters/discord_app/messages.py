@@ -49,6 +49,7 @@ async def on_message(desk: DiscordDesk, message: discord.Message) -> None:
         title = channel.name if isinstance(channel, discord.Thread) else ""
         await _help_post(desk, message, translate.forum_post_text(title, message.content))
 
+
 def _addressed(desk: DiscordDesk, message: discord.Message) -> bool:
     """Whether the bot has anything to do with a message (cheap: no database)."""
     channel = message.channel
@@ -57,6 +58,7 @@ def _addressed(desk: DiscordDesk, message: discord.Message) -> bool:
             or (isinstance(channel, discord.Thread) and (
                 channel.parent_id in desk.config.help_forums
                 or channel.parent_id == desk.config.moderator_channel)))
+
 
 async def _answer(desk: DiscordDesk, message: discord.Message, text: str, *, private: bool) -> None:
     moderator = desk.is_moderator_member(message.author)
@@ -83,6 +85,7 @@ async def _answer(desk: DiscordDesk, message: discord.Message, text: str, *, pri
     if private:
         await _pending_notifications(desk, message)
 
+
 async def _pending_notifications(desk: DiscordDesk, message: discord.Message) -> None:
     """Notifications kept while the member's DMs were closed, now that they wrote in one."""
     outbox = SqlOutbox(desk.app.engine)
@@ -90,6 +93,7 @@ async def _pending_notifications(desk: DiscordDesk, message: discord.Message) ->
                               desk.clock())
     for reply in replies:
         await message.channel.send(desk.render(reply))
+
 
 async def _help_post(desk: DiscordDesk, message: discord.Message, text: str) -> None:
     """A post in an opted-in channel or forum: answered only when the match is confident."""
@@ -102,6 +106,7 @@ async def _help_post(desk: DiscordDesk, message: discord.Message, text: str) -> 
     if reply.template != "answer":
         return
     await message.reply(desk.render(reply), mention_author=False, **kwargs_for(view_for(reply)))
+
 
 async def _relay(desk: DiscordDesk, message: discord.Message, thread: discord.Thread) -> None:
     """A moderator's reply in a hand-off thread reaches the member in a DM."""
@@ -121,6 +126,7 @@ async def _relay(desk: DiscordDesk, message: discord.Message, thread: discord.Th
         await message.reply(desk.render(Reply("relay_failed")), mention_author=False)
         return
     await message.add_reaction("\N{WHITE HEAVY CHECK MARK}")
+
 
 async def _handoff_member(desk: DiscordDesk, thread: discord.Thread) -> int | None:
     """The member a hand-off thread is about: the one the bot's first post mentions."""

@@ -83,7 +83,8 @@ class FaqAdmin(app_commands.Group):
                       current: str) -> list[app_commands.Choice[str]]:
         desk = desk_of(interaction)
         needle = current.casefold().strip()
-        found = [e for e in desk.app.assistant.entries.values()
+        entries = await desk.call(lambda: desk.app.assistant.entries)
+        found = [e for e in entries.values()
                  if needle in e.id or needle in e.title.casefold()]
         return [app_commands.Choice(name=translate.clipped(f"{e.id}: {e.title}", 100),
                                     value=e.id) for e in found[:OPTIONS_LIMIT]]
@@ -96,7 +97,8 @@ class FaqAdmin(app_commands.Group):
         desk = desk_of(interaction)
         listing = await desk.call(desk.app.assistant.inbox.handle, InboxRequest("list"),
                                   actor.user, granted=actor.moderator)
-        view = inbox_view(listing, list(desk.app.assistant.entries))
+        entry_ids = await desk.call(lambda: list(desk.app.assistant.entries))
+        view = inbox_view(listing, entry_ids)
         if view is None:
             await interaction.response.send_message(desk.render(listing), ephemeral=True)
         else:
@@ -110,7 +112,8 @@ class FaqAdmin(app_commands.Group):
         desk = desk_of(interaction)
         since = utc_now() - timedelta(days=STATS_DAYS)
         counts, totals = await desk.call(desk.app.questions.activity, since)
-        titles = {e.id: e.title for e in desk.app.assistant.entries.values()}
+        entries = await desk.call(lambda: desk.app.assistant.entries)
+        titles = {e.id: e.title for e in entries.values()}
         report = stats_report(since, counts, totals, titles)
         reply = Reply("stats", {"days": STATS_DAYS, "totals": {
             "questions": report.totals.questions, "answered": report.totals.answered,
