@@ -98,7 +98,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     "relay_unreadable": {},
     "relay_failed": {},
     "button_expired": {},
-    "form_expired": {},
+    "form_expired": {"typed": ["Late fees", "**No** late fee @here"]},
     "slow_down": {},
     "form_refused": {"message": "the id `x` is taken", "typed": [
         {"label": "Answer", "value": "**Bold** @everyone"}]},

@@ -242,6 +242,23 @@ async def unknown_button(desk: DiscordDesk, interaction: discord.Interaction[Any
 
 @guarded
 async def expired_form(desk: DiscordDesk, interaction: discord.Interaction[Any]) -> None:
-    """A form that timed out or was opened before a restart: nothing saved, said so."""
-    await interaction.response.send_message(desk.render(Reply("form_expired")),
-                                            ephemeral=True)
+    """A form that timed out or was opened before a restart: nothing saved, said so, and
+    what was typed shown back so that it is not lost."""
+    data: dict[str, Any] = dict(interaction.data or {})
+    typed = [value for value in submitted_values(data.get("components", [])) if value.strip()]
+    await interaction.response.send_message(
+        desk.render(Reply("form_expired", {"typed": typed})), ephemeral=True)
+
+
+def submitted_values(components: Any) -> list[str]:
+    """The values of a submitted form's text inputs, in order (rows and labels unwrapped)."""
+    values: list[str] = []
+    for component in components if isinstance(components, list) else []:
+        if not isinstance(component, dict):
+            continue
+        if component.get("type") == 4:
+            values.append(str(component.get("value") or ""))
+        values += submitted_values(component.get("components", []))
+        if isinstance(component.get("component"), dict):
+            values += submitted_values([component["component"]])
+    return values

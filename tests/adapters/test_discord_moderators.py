@@ -202,8 +202,9 @@ def test_a_form_submitted_after_its_timeout_is_answered_not_lost_silently(
                                            GENERAL, roles=(MOD_ROLE,))
             modal, = await fake.wait_for(lambda: fake.callbacks(asked))
             await asyncio.sleep(0.5)
-            sent = await submit(fake, modal, ["T", "A", "", "", "r"])
+            sent = await submit(fake, modal, ["T", "A long answer typed", "", "", "r"])
             told, = await fake.wait_for(lambda: fake.callbacks(sent))
             assert "no longer open" in content_of(told)
+            assert "A long answer typed" in content_of(told)
     run(scenario)
     assert "late-fees" not in app.assistant.entries
