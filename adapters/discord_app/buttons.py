@@ -18,7 +18,6 @@ from adapters.discord_app.desk import DiscordDesk, desk_of, guarded, kwargs_for
 from bot.faq.entries import PERSONAL_TOPICS
 from bot.handoff import OFFER_LIFETIME
 from bot.messages import Reply
-from bot.rendering import Trusted
 
 log = logging.getLogger(__name__)
 
@@ -214,23 +213,13 @@ async def ask_moderator(desk: DiscordDesk, interaction: discord.Interaction[Any]
                               translate.identity(user.id), OFFER_LIFETIME)
     reply = Reply("handoff", {"queued": handoff is not None, "answer": ""})
     await interaction.response.send_message(desk.render(reply), ephemeral=True)
-    channel_id = desk.config.moderator_channel
-    if handoff is None or channel_id is None:
-        return
-    channel = interaction.client.get_channel(channel_id)
-    if not isinstance(channel, discord.TextChannel):
-        log.warning("discord: the moderators' channel %s is not a text channel I can see",
-                    channel_id)
+    if handoff is None:
         return
     message = interaction.message
     reference = message.reference if message is not None else None
     jump = reference.jump_url if reference is not None else (
         message.jump_url if message is not None else "")
-    post = await channel.send(desk.render(Reply("moderator_question", {
-        "mention": Trusted(f"<@{user.id}>"), "name": user.display_name,
-        "question": handoff.question, "jump": Trusted(jump)})))
-    await post.create_thread(name=translate.clipped(f"Question from {user.display_name}",
-                                                    100))
+    await desk.post_to_moderators(user, handoff.question, jump)
 
 
 @guarded

@@ -25,6 +25,7 @@ from adapters.discord_app.config import DiscordConfig
 from adapters.discord_app.limits import RateLimit
 from bot.app import App
 from bot.messages import Incoming, Reply
+from bot.rendering import Trusted
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -129,6 +130,24 @@ class DiscordDesk:
             return True
         perms = permissions if permissions is not None else user.guild_permissions
         return perms.manage_messages
+
+    async def post_to_moderators(self, user: discord.abc.User, question: str,
+                                 jump: str) -> None:
+        """A question passed on: posted in the moderators' channel, with a thread on it in
+        which a moderator's reply reaches the member."""
+        channel_id = self.config.moderator_channel
+        if channel_id is None or self.client is None:
+            return
+        channel = self.client.get_channel(channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            log.warning("discord: the moderators' channel %s is not a text channel I can see",
+                        channel_id)
+            return
+        post = await channel.send(self.render(Reply("moderator_question", {
+            "mention": Trusted(f"<@{user.id}>"), "name": user.display_name,
+            "question": question, "jump": Trusted(jump)})))
+        await post.create_thread(
+            name=translate.clipped(f"Question from {user.display_name}", 100))
 
     def incoming_of(self, interaction: discord.Interaction[Any], text: str, *,
                     private: bool) -> Incoming:

@@ -82,8 +82,20 @@ async def _answer(desk: DiscordDesk, message: discord.Message, text: str, *, pri
             await message.channel.send(content, **kwargs_for(view))
         else:
             await message.reply(content, mention_author=False, **kwargs_for(view))
+    if reply.template == "handoff" and reply.context.get("queued"):
+        await _passed_on(desk, message)
     if private:
         await _pending_notifications(desk, message)
+
+
+async def _passed_on(desk: DiscordDesk, message: discord.Message) -> None:
+    """`moderator [QUESTION]` typed to the bot: the queued question goes to the moderators'
+    channel too, as with the button."""
+    identity = translate.identity(message.author.id)
+    queue = await desk.call(desk.app.handoffs.queued)
+    mine = [h for h in queue if h.user == identity]
+    if mine:
+        await desk.post_to_moderators(message.author, mine[-1].question, message.jump_url)
 
 
 async def _pending_notifications(desk: DiscordDesk, message: discord.Message) -> None:

@@ -449,3 +449,18 @@ def test_a_slow_answer_is_deferred_then_sent_as_a_follow_up(
             assert "The client sets the milestones" in follow.body["content"]
             assert follow.body["flags"] & 64
     run(scenario)
+
+
+def test_moderator_typed_after_a_decline_posts_the_question_for_the_moderators_too(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, _):
+            await fake.direct_message(MEMBER, OFF_TOPIC)
+            dm = fake.dm_channel_of(MEMBER)
+            await fake.wait_for(lambda: posted(fake, dm))
+            await fake.direct_message(MEMBER, "moderator")
+            await fake.wait_for(lambda: len(posted(fake, dm)) == 2)
+            question, = await fake.wait_for(lambda: posted(fake, MODERATORS))
+            assert OFF_TOPIC in question["content"]
+            await fake.wait_for(lambda: fake.posts("POST", r".*/threads"))
+    run(scenario)
