@@ -79,7 +79,7 @@ async def faq_command(desk: DiscordDesk, interaction: discord.Interaction[Any],
         return
     incoming = desk.incoming_of(interaction, question, private=True)
     await respond(desk, interaction, desk.call(desk.app.assistant.handle, incoming),
-                       can_post=True)
+                  can_post=True)
 
 
 @guarded
@@ -92,10 +92,13 @@ async def contract_command(desk: DiscordDesk, interaction: discord.Interaction[A
     text = f"contract status {words}" if words else "contracts"
     incoming = desk.incoming_of(interaction, text, private=True)
     await respond(desk, interaction, desk.call(desk.app.assistant.handle, incoming))
+    for content in await desk.held_notifications(interaction.user.id):
+        await interaction.followup.send(content, ephemeral=True)
 
 
 @guarded
-async def link_command(desk: DiscordDesk, interaction: discord.Interaction[Any], code: str) -> None:
+async def link_command(desk: DiscordDesk, interaction: discord.Interaction[Any],
+                       code: str) -> None:
     """`/link code:`: link the member's Discord account, always ephemeral."""
     if await desk.over_limit(interaction):
         return

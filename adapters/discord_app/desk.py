@@ -24,8 +24,10 @@ from adapters.discord_app import translate
 from adapters.discord_app.config import DiscordConfig
 from adapters.discord_app.limits import RateLimit
 from bot.app import App
+from bot.delivery import take_pending
 from bot.messages import Incoming, Reply
 from bot.rendering import Trusted
+from bot.storage.outbox_store import SqlOutbox
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -130,6 +132,13 @@ class DiscordDesk:
             return True
         perms = permissions if permissions is not None else user.guild_permissions
         return perms.manage_messages
+
+    async def held_notifications(self, user_id: int) -> list[str]:
+        """The member's notifications held while their DMs were closed, rendered, and marked
+        delivered: shown wherever they next talk to the bot privately."""
+        replies = await self.call(take_pending, SqlOutbox(self.app.engine),
+                                  translate.identity(user_id), self.clock())
+        return [self.render(reply) for reply in replies]
 
     async def post_to_moderators(self, user: discord.abc.User, question: str,
                                  jump: str) -> None:

@@ -10,11 +10,9 @@ import discord
 from adapters.discord_app import translate
 from adapters.discord_app.buttons import view_for
 from adapters.discord_app.desk import DiscordDesk, guarded, kwargs_for
-from bot.delivery import take_pending
 from bot.faq.entries import PERSONAL_TOPICS
 from bot.faq.policy import Outcome
 from bot.messages import Reply, deliveries
-from bot.storage.outbox_store import SqlOutbox
 
 log = logging.getLogger(__name__)
 
@@ -99,12 +97,9 @@ async def _passed_on(desk: DiscordDesk, message: discord.Message) -> None:
 
 
 async def _pending_notifications(desk: DiscordDesk, message: discord.Message) -> None:
-    """Notifications kept while the member's DMs were closed, now that they wrote in one."""
-    outbox = SqlOutbox(desk.app.engine)
-    replies = await desk.call(take_pending, outbox, translate.identity(message.author.id),
-                              desk.clock())
-    for reply in replies:
-        await message.channel.send(desk.render(reply))
+    """Notifications held while the member's DMs were closed, now that they wrote in one."""
+    for content in await desk.held_notifications(message.author.id):
+        await message.channel.send(content)
 
 
 async def _help_post(desk: DiscordDesk, message: discord.Message, text: str) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from discord_harness import GENERAL, MEMBER, OTHER, config, fake_discord, point_at
+from discord_harness import GENERAL, MEMBER, OTHER, config, fake_discord, point_at, running
 from fake_discord import APP_ID
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -248,3 +248,19 @@ def test_a_port_in_use_stops_serve_with_a_clear_message_and_closes_the_client(
             await fake.stop()
 
     asyncio.run(scenario())
+
+
+def test_a_held_notification_is_shown_privately_with_the_members_next_contract_command(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    notify(app, MEMBER)  # pending: no delivery loop runs beside this client
+
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, _):
+            asked = await fake.interaction(2, {"id": "1", "name": "contract", "type": 1},
+                                           MEMBER, GENERAL)
+            follow, = await fake.wait_for(lambda: fake.followups(asked))
+            assert "Final files" in follow.body["content"] and follow.body["flags"] & 64
+            assert fake.posts("POST", f"/channels/{GENERAL}/messages") == []
+
+    asyncio.run(scenario())
+    assert rows(app)[f"discord:{MEMBER}"].status == "delivered"
