@@ -112,7 +112,8 @@ def _parser() -> argparse.ArgumentParser:
     link_code.add_argument("account", help="the marketplace account id")
 
     serve = sub.add_parser("serve", help="run the HTTP server: the marketplace webhook "
-                           "(docs/webhook.md) and GET /healthz")
+                           "(docs/webhook.md) and GET /healthz; and the Discord bot when "
+                           "DISCORD_TOKEN is set")
     serve.add_argument("--host", default="127.0.0.1", help="the address to listen on "
                        "(default: 127.0.0.1)")
     serve.add_argument("--port", type=_port, default=8000, help="the port (default: 8000)")
