@@ -464,3 +464,39 @@ def test_moderator_typed_after_a_decline_posts_the_question_for_the_moderators_t
             assert OFF_TOPIC in question["content"]
             await fake.wait_for(lambda: fake.posts("POST", r".*/threads"))
     run(scenario)
+
+
+def test_ask_a_moderator_without_a_recent_question_posts_nothing(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, _):
+            await fake.mention(MEMBER, OFF_TOPIC, GENERAL)  # declined for MEMBER, not OTHER
+            await fake.wait_for(lambda: posted(fake, GENERAL))
+            sent = fake.messages[next(reversed(fake.messages))]
+            clicked = await fake.interaction(3, click("forumbot:ask-moderator"), OTHER, GENERAL,
+                                             message=sent)
+            told, = await fake.wait_for(lambda: fake.callbacks(clicked))
+            assert "no recent unanswered question" in content_of(told)
+            assert told["data"]["flags"] == 64
+            assert posted(fake, MODERATORS) == []
+    run(scenario)
+
+
+def test_a_moderators_reply_to_a_member_with_closed_dms_is_reported_in_the_thread(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def scenario() -> None:
+        fake_ = fake_discord()
+        fake_.closed_dms.add(MEMBER)
+        async with running(app, monkeypatch, fake=fake_) as (fake, _):
+            await fake.mention(MEMBER, OFF_TOPIC, GENERAL)
+            await fake.wait_for(lambda: posted(fake, GENERAL))
+            sent = fake.messages[next(reversed(fake.messages))]
+            await fake.interaction(3, click("forumbot:ask-moderator"), MEMBER, GENERAL,
+                                   message=sent)
+            thread = (await fake.wait_for(lambda: fake.posts("POST", r".*/threads")))[0]
+            thread_id = thread.path.split("/")[4]
+            await fake.mention("940000000000000003", "Please write to support.", thread_id)
+            told, = await fake.wait_for(lambda: posted(fake, thread_id))
+            assert "direct messages are closed" in told["content"]
+            assert fake.posts("PUT", r".*/reactions/.*") == []
+    run(scenario)
