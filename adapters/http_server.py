@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import h11
+import uvicorn
+from uvicorn.config import LOGGING_CONFIG
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from bot.errors import SettingsError
@@ -165,17 +167,17 @@ class GuardedH11Protocol(H11Protocol):
         self.transport.close()
 
 
-def serve_http(asgi: Any, host: str, port: int, log_level: str, limits: HttpLimits, *,
-               json_logs: bool = False, grace: int | None = None) -> None:
-    """Run `asgi` under uvicorn with `limits` until interrupted; on SIGTERM requests in flight
-    get `grace` seconds. With `json_logs` uvicorn's loggers go to ours."""
-    import uvicorn
-    from uvicorn.config import LOGGING_CONFIG
-
+def http_config(asgi: Any, host: str, port: int, log_level: str, limits: HttpLimits, *,
+                json_logs: bool = False, grace: int | None = None) -> uvicorn.Config:
+    """uvicorn's configuration for `asgi` with `limits`; on SIGTERM requests in flight get
+    `grace` seconds. With `json_logs` uvicorn's loggers go to ours."""
     protocol = type("ForumbotH11Protocol", (GuardedH11Protocol,), {"limits": limits})
-    config = uvicorn.Config(asgi, host=host, port=port, log_level=log_level.lower(),
-                            http=protocol, timeout_keep_alive=5,
-                            backlog=limits.backlog,
-                            log_config=None if json_logs else LOGGING_CONFIG,
-                            timeout_graceful_shutdown=grace)
+    return uvicorn.Config(asgi, host=host, port=port, log_level=log_level.lower(),
+                          http=protocol, timeout_keep_alive=5, backlog=limits.backlog,
+                          log_config=None if json_logs else LOGGING_CONFIG,
+                          timeout_graceful_shutdown=grace)
+
+
+def serve_http(config: uvicorn.Config) -> None:
+    """Run uvicorn with `config` until interrupted."""
     uvicorn.Server(config).run()

@@ -26,6 +26,13 @@ RETRY_DELAYS = (
     timedelta(hours=6),
 )
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+# A member the platform says cannot be reached (closed DMs) is not asked again for this long;
+# meanwhile the notification waits for them (an adapter shows it at their next message).
+UNREACHABLE_HOLD = timedelta(days=7)
+
+
+class Unreachable(Exception):
+    """A sender's refusal that retrying soon cannot fix: the member closed their DMs."""
 
 
 @dataclass(frozen=True)
@@ -124,7 +131,8 @@ def deliver_due(
     """Send up to `batch` due notifications through the sender of their platform.
 
     A failed send is retried after the next of `RETRY_DELAYS`, and given up on after
-    `MAX_ATTEMPTS`; a platform without a sender keeps its notifications pending.
+    `MAX_ATTEMPTS`; a member who cannot be reached (`Unreachable`) is asked again only after
+    `UNREACHABLE_HOLD`; a platform without a sender keeps its notifications pending.
     """
     by_platform = {sender.platform: sender for sender in senders}
     if not by_platform:
@@ -137,6 +145,17 @@ def deliver_due(
             attempts = note.attempts + 1
             try:
                 by_platform[note.platform].send(note.identity, note.reply())
+            except Unreachable:
+                # Kept for the member's next message; asked again after a long hold, and
+                # given up on like any failure after MAX_ATTEMPTS.
+                if attempts >= MAX_ATTEMPTS:
+                    claim.failed(note.id, attempts)
+                    failed += 1
+                else:
+                    claim.retry(note.id, attempts, now + UNREACHABLE_HOLD)
+                    retried += 1
+                log.info("notification %d (%s): the member cannot be reached, held",
+                         note.id, note.platform)
             except Exception as exc:  # any failure of a platform is one failed attempt
                 if attempts >= MAX_ATTEMPTS:
                     claim.failed(note.id, attempts)

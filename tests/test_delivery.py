@@ -33,9 +33,12 @@ from bot.contracts.payment_notices import Notice, notification_context
 from bot.delivery import (
     MAX_ATTEMPTS,
     RETRY_DELAYS,
+    UNREACHABLE_HOLD,
     Claim,
     DeliveryReport,
+    Unreachable,
     deliver_due,
+    take_pending,
 )
 from bot.messages import Reply
 from bot.rendering import Renderer
@@ -136,6 +139,28 @@ def test_a_notification_that_keeps_failing_is_marked_failed_after_the_last_attem
     assert reports == [DeliveryReport(retried=1)] * (MAX_ATTEMPTS - 1) + [
         DeliveryReport(failed=1), DeliveryReport()]
     assert [r[2:] for r in rows(engine)] == [("failed", MAX_ATTEMPTS)]
+
+
+class ClosedDms(RecordingSender):
+    """A platform whose member has closed their direct messages."""
+
+    def send(self, identity: str, reply: Reply) -> None:
+        raise Unreachable()
+
+
+def test_a_member_who_cannot_be_reached_is_held_for_their_next_message_not_retried_soon(
+    engine: Engine,
+) -> None:
+    add(engine, "discord:123", "discord")
+    outbox = SqlOutbox(engine)
+
+    assert deliver_due(outbox, [ClosedDms("discord")], NOW) == DeliveryReport(retried=1)
+    soon = NOW + RETRY_DELAYS[-1]
+    assert deliver_due(outbox, [ClosedDms("discord")], soon) == DeliveryReport()
+    assert take_pending(outbox, "discord:123", soon) == [
+        Reply("notification", context(), private=True)]
+    assert deliver_due(outbox, [ClosedDms("discord")], NOW + UNREACHABLE_HOLD) == \
+        DeliveryReport()
 
 
 def test_notifications_for_a_platform_without_a_sender_stay_pending(engine: Engine) -> None:

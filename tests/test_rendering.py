@@ -105,6 +105,24 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                    "taken": [{"text": "paypal {{ x }}", "entry_id": "payment-stages"}],
                    "closed": 6, "unanswered": ["pay in {% bitcoin %}"]},
     "rated": {"helpful": False},
+    "dm_closed": {},
+    "shared": {"name": "ana @everyone", "entry": {"id": "x", "title": "T", "answer": "**B**",
+                                                 "kind": "faq"}},
+    "moderator_question": {"mention": "<@1>", "name": "ana", "jump": "https://x/1",
+                           "question": "my client left\n@here help"},
+    "moderator_reply": {"text": "Write to support @everyone"},
+    "relay_unreadable": {},
+    "relay_failed": {},
+    "button_expired": {},
+    "form_expired": {"typed": ["Late fees", "**No** late fee @here"]},
+    "slow_down": {},
+    "form_refused": {"message": "the id `x` is taken", "typed": [
+        {"label": "Answer", "value": "**Bold** @everyone"}]},
+    "stats": {"days": 30, "totals": {"questions": 9, "answered": 5, "suggested": 2,
+                                     "declined": 2},
+              "rows": [{"id": "escrow", "asked": 4, "answered": 3, "helpful": 50},
+                       {"id": "x", "asked": 1, "answered": 1, "helpful": None}],
+              "review": [{"id": "escrow", "title": "Escrow", "ratings": 6, "helpful": 33}]},
 }
 
 

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import make_url
 from sqlalchemy.exc import OperationalError
 
+from adapters.cli.discord_invite import define_commands as define_discord_commands
+from adapters.cli.discord_invite import print_invite
 from adapters.cli.faq import (
     audit,
     define_commands,
@@ -41,7 +43,11 @@ from bot.resources import knowledge_dir
 from bot.settings import Settings, settings_from_environ, sqlite_url
 
 if TYPE_CHECKING:
+    import uvicorn
+    from starlette.applications import Starlette
+
     from adapters.metrics import Metrics
+    from bot.delivery import Sender
 
 log = logging.getLogger("forumbot")
 # Seconds `forumbot serve` gives requests in flight to finish after SIGTERM.
@@ -89,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
 
     define_commands(sub, faq_sub)
     define_inbox_commands(sub)
+    define_discord_commands(sub)
 
     knowledge = sub.add_parser("knowledge", help="the knowledge pack")
     k_sub = knowledge.add_subparsers(dest="knowledge_command", required=True, metavar="SUBCOMMAND")
@@ -118,7 +125,8 @@ def _parser() -> argparse.ArgumentParser:
     link_code.add_argument("account", help="the marketplace account id")
 
     serve = sub.add_parser("serve", help="run the HTTP server: the marketplace webhook "
-                           "(docs/webhook.md) and GET /healthz")
+                           "(docs/webhook.md) and GET /healthz; and the Discord bot when "
+                           "DISCORD_TOKEN is set")
     serve.add_argument("--host", default="127.0.0.1", help="the address to listen on "
                        "(default: 127.0.0.1)")
     serve.add_argument("--port", type=_port, default=8000, help="the port (default: 8000)")
@@ -234,6 +242,8 @@ def run(argv: Sequence[str], environ: dict[str, str]) -> int:
     args = _parser().parse_args(argv)
     app: App | None = None
     try:
+        if args.command == "discord":  # needs no database
+            return print_invite(args, environ)
         settings: Settings = settings_from_environ(environ)
         if args.command == "knowledge":
             # The sync seeds exactly the pack it is given, not the shipped one first.
@@ -253,8 +263,7 @@ def run(argv: Sequence[str], environ: dict[str, str]) -> int:
             print("database is at the newest schema")
             return 0
         if args.command == "serve":
-            return _serve(app, args, environ.get("FORUMBOT_WEBHOOK_SECRET"), environ,
-                          metrics)
+            return _serve(app, args, environ, metrics)
         handlers = {"ask": _ask, "chat": _chat, "faq": _faq, "knowledge": _sync, "eval": _eval,
                     "link-code": _link_code, "contracts": _contracts,
                     "handoffs": handoffs, "moderators": moderators, "audit": audit,
@@ -336,25 +345,40 @@ def start_line(host: str, port: int, environ: Mapping[str, str]) -> str:
             f"/hooks/marketplace {hook}; platforms: {', '.join(platforms) or 'none'}")
 
 
-def _serve(app: App, args: argparse.Namespace, secret: str | None,
-           environ: Mapping[str, str], metrics: Metrics | None) -> int:
-    """Serve until SIGTERM or Ctrl-C; the webhook's secret and the HTTP limits are the
-    adapter's own, not settings.
+def _serve(app: App, args: argparse.Namespace, environ: Mapping[str, str],
+           metrics: Metrics | None) -> int:
+    """Serve until SIGTERM or Ctrl-C, with every chat platform whose credentials are set; the
+    webhook's secret, the HTTP limits and the platforms' tokens are the adapters' own, not
+    settings.
 
     On SIGTERM requests in flight get `SHUTDOWN_GRACE` seconds to finish, then the delivery
     loop stops after its current send. JSON logs take uvicorn's own lines too.
     """
+    from adapters.discord_app.config import discord_config
     from adapters.http_app import create_http_app
-    from adapters.http_server import limits_from_environ, serve_http
+    from adapters.http_server import http_config, limits_from_environ, serve_http
 
     reminder = unsynced_pack(app)
     if reminder:
         log.warning("%s", reminder)
-
+    secret = environ.get("FORUMBOT_WEBHOOK_SECRET")
     limits = limits_from_environ(environ)
-    serve_http(create_http_app(app, secret, body_timeout=limits.request_timeout, metrics=metrics),
-               args.host, args.port, app.settings.log_level, limits,
-               json_logs=app.settings.log_format == "json", grace=SHUTDOWN_GRACE)
+
+    def http(senders: Sequence[Sender] = ()) -> Starlette:
+        return create_http_app(app, secret, senders=senders, metrics=metrics,
+                               body_timeout=limits.request_timeout)
+
+    def server_config(asgi: Starlette) -> uvicorn.Config:
+        return http_config(asgi, args.host, args.port, app.settings.log_level, limits,
+                           json_logs=app.settings.log_format == "json", grace=SHUTDOWN_GRACE)
+
+    on_discord = discord_config(environ)
+    if on_discord is None:
+        serve_http(server_config(http()))
+        return 0
+    from adapters.discord_app.serving import run_serve
+
+    run_serve(app, on_discord, http, server_config)
     return 0
 
 

@@ -1,0 +1,149 @@
+"""Messages the bot sees: DMs and mentions answered, help posts answered when confident, a
+moderator's reply in a hand-off thread relayed to the member; everything else left alone."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+
+from adapters.discord_app import translate
+from adapters.discord_app.buttons import view_for
+from adapters.discord_app.desk import DiscordDesk, guarded, kwargs_for
+from bot.faq.entries import PERSONAL_TOPICS
+from bot.faq.policy import Outcome
+from bot.messages import Reply, deliveries
+
+log = logging.getLogger(__name__)
+
+
+@guarded
+async def on_message(desk: DiscordDesk, message: discord.Message) -> None:
+    """A message the bot can see: a DM, a mention, a help post, or a moderator's reply in
+    a hand-off thread; anything else is left alone."""
+    if message.author.bot or message.webhook_id is not None or not desk.bot_id:
+        return
+    channel = message.channel
+    if not _addressed(desk, message):
+        return
+    if not desk.limit.allow(message.author.id):
+        log.info("discord: user %s is over the rate limit; message left alone",
+                 message.author.id)
+        return
+    if isinstance(channel, discord.DMChannel) or message.guild is None:
+        await _answer(desk, message, message.content, private=True)
+        return
+    if isinstance(channel, discord.Thread) and \
+            channel.parent_id == desk.config.moderator_channel:
+        await _relay(desk, message, channel)
+        return
+    if translate.mentions(message.content, desk.bot_id):
+        text = translate.without_mentions_of(message.content, desk.bot_id)
+        await _answer(desk, message, text, private=False)
+        return
+    if channel.id in desk.config.help_channels or (
+            isinstance(channel, discord.Thread) and channel.id == message.id
+            and channel.parent_id in desk.config.help_forums):
+        title = channel.name if isinstance(channel, discord.Thread) else ""
+        await _help_post(desk, message, translate.forum_post_text(title, message.content))
+
+
+def _addressed(desk: DiscordDesk, message: discord.Message) -> bool:
+    """Whether the bot has anything to do with a message (cheap: no database)."""
+    channel = message.channel
+    return (message.guild is None or translate.mentions(message.content, desk.bot_id)
+            or channel.id in desk.config.help_channels
+            or (isinstance(channel, discord.Thread) and (
+                channel.parent_id in desk.config.help_forums
+                or channel.parent_id == desk.config.moderator_channel)))
+
+
+async def _answer(desk: DiscordDesk, message: discord.Message, text: str, *, private: bool) -> None:
+    moderator = desk.is_moderator_member(message.author)
+    incoming = translate.incoming(text, message.author.id, message.channel.id,
+                                  private=private, moderator=moderator)
+    reply = await desk.call(desk.app.assistant.handle, incoming)
+    sent_private: discord.Message | None = None
+    for delivery in deliveries(incoming, reply):
+        view = view_for(delivery.reply)
+        content = desk.render(delivery.reply)
+        if delivery.private and not private:
+            try:
+                sent_private = await message.author.send(content, **kwargs_for(view))
+            except discord.Forbidden:
+                log.info("discord: DMs closed for user %s; told them in the channel",
+                         message.author.id)
+            continue
+        if delivery.reply.template == "sent_privately" and sent_private is None:
+            content = desk.render(Reply("dm_closed"))
+        if private:
+            await message.channel.send(content, **kwargs_for(view))
+        else:
+            await message.reply(content, mention_author=False, **kwargs_for(view))
+    if reply.template == "handoff" and reply.context.get("queued"):
+        await _passed_on(desk, message)
+    if private:
+        await _pending_notifications(desk, message)
+
+
+async def _passed_on(desk: DiscordDesk, message: discord.Message) -> None:
+    """`moderator [QUESTION]` typed to the bot: the queued question goes to the moderators'
+    channel too, as with the button."""
+    identity = translate.identity(message.author.id)
+    queue = await desk.call(desk.app.handoffs.queued)
+    mine = [h for h in queue if h.user == identity]
+    if mine:
+        await desk.post_to_moderators(message.author, mine[-1].question, message.jump_url)
+
+
+async def _pending_notifications(desk: DiscordDesk, message: discord.Message) -> None:
+    """Notifications held while the member's DMs were closed, now that they wrote in one."""
+    for content in await desk.held_notifications(message.author.id):
+        await message.channel.send(content)
+
+
+async def _help_post(desk: DiscordDesk, message: discord.Message, text: str) -> None:
+    """A post in an opted-in channel or forum: answered only when the match is confident."""
+    decision = await desk.call(desk.app.assistant.decide, text)
+    if decision.outcome is not Outcome.ANSWER or decision.entry_id in PERSONAL_TOPICS:
+        return
+    incoming = translate.incoming(text, message.author.id, message.channel.id,
+                                  private=False)
+    reply = await desk.call(desk.app.assistant.handle, incoming)
+    if reply.template != "answer":
+        return
+    await message.reply(desk.render(reply), mention_author=False, **kwargs_for(view_for(reply)))
+
+
+async def _relay(desk: DiscordDesk, message: discord.Message, thread: discord.Thread) -> None:
+    """A moderator's reply in a hand-off thread reaches the member in a DM."""
+    member_id = await _handoff_member(desk, thread)
+    if member_id is None:
+        return
+    text = translate.without_mentions_of(message.content, desk.bot_id)
+    if not text:
+        await message.reply(desk.render(Reply("relay_unreadable")), mention_author=False)
+        return
+    reply = Reply("moderator_reply", {"text": text}, private=True)
+    try:
+        await desk.send_dm(member_id, desk.render(reply))
+    except discord.Forbidden:
+        log.info("discord: DMs closed for user %s; the moderator's reply was not sent",
+                 member_id)
+        await message.reply(desk.render(Reply("relay_failed")), mention_author=False)
+        return
+    await message.add_reaction("\N{WHITE HEAVY CHECK MARK}")
+
+
+async def _handoff_member(desk: DiscordDesk, thread: discord.Thread) -> int | None:
+    """The member a hand-off thread is about: the one the bot's first post mentions."""
+    parent = thread.parent
+    if not isinstance(parent, discord.TextChannel):
+        return None
+    try:
+        starter = await parent.fetch_message(thread.id)
+    except discord.NotFound:
+        return None
+    if starter.author.id != desk.bot_id or not starter.raw_mentions:
+        return None
+    return starter.raw_mentions[0]
