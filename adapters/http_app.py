@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from datetime import datetime
 
 from sqlalchemy import text
@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from adapters.delivery_loop import start_delivery
 from bot.app import App, utc_now
@@ -64,11 +64,14 @@ def create_http_app(
     senders: Sequence[Sender] = (),
     clock: Callable[[], datetime] = utc_now,
     max_body: int = MAX_BODY,
+    routes: Sequence[BaseRoute] = (),
+    running: Sequence[Callable[[], AbstractAsyncContextManager[None]]] = (),
 ) -> Starlette:
     """The Starlette app: `GET /healthz`, `POST /hooks/marketplace`, and outbox delivery.
 
     Without a `secret` the webhook answers 503 and accepts nothing. The delivery loop sends
-    the outbox through `senders` while the app runs.
+    the outbox through `senders` while the app runs. Chat platforms add their `routes` and
+    what keeps `running` while the app does (a Socket Mode connection).
     """
     events = SqlEventStore(app.engine)
     if not secret:
@@ -109,7 +112,10 @@ def create_http_app(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         stop = start_delivery(SqlOutbox(app.engine), senders, clock=clock)
         try:
-            yield
+            async with AsyncExitStack() as stack:
+                for platform in running:
+                    await stack.enter_async_context(platform())
+                yield
         finally:
             await run_in_threadpool(stop)
 
@@ -117,6 +123,7 @@ def create_http_app(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/hooks/marketplace", marketplace_hook, methods=["POST"]),
+            *routes,
         ],
         lifespan=lifespan,
     )

@@ -234,7 +234,7 @@ def run(argv: Sequence[str], environ: dict[str, str]) -> int:
             print("database is at the newest schema")
             return 0
         if args.command == "serve":
-            return _serve(app, args, environ.get("FORUMBOT_WEBHOOK_SECRET"))
+            return _serve(app, args, environ)
         handlers = {"ask": _ask, "chat": _chat, "faq": _faq, "knowledge": _sync, "eval": _eval,
                     "link-code": _link_code, "contracts": _contracts,
                     "handoffs": _handoffs, "moderators": moderators, "audit": audit,
@@ -294,18 +294,28 @@ def unsynced_pack(app: App) -> str | None:
             "loads them (moderators' changes are kept)")
 
 
-def _serve(app: App, args: argparse.Namespace, secret: str | None) -> int:
-    """Serve until interrupted; the webhook's secret is the adapter's own, not a setting."""
+def _serve(app: App, args: argparse.Namespace, environ: dict[str, str]) -> int:
+    """Serve until interrupted, with every chat platform whose credentials are set; the
+    webhook's secret and the platforms' tokens are the adapters' own, not settings."""
     import uvicorn
 
     from adapters.http_app import create_http_app
+    from adapters.slack.config import slack_config
 
     reminder = unsynced_pack(app)
     if reminder:
         log.warning("%s", reminder)
+    slack = slack_config(environ)
+    platforms = []
+    if slack is not None:
+        from adapters.slack.slack_app import slack_platform
 
-    uvicorn.run(create_http_app(app, secret), host=args.host, port=args.port,
-                log_level=app.settings.log_level.lower())
+        platforms.append(slack_platform(app, slack))
+    uvicorn.run(create_http_app(app, environ.get("FORUMBOT_WEBHOOK_SECRET"),
+                                senders=[p.sender for p in platforms],
+                                routes=[r for p in platforms for r in p.routes],
+                                running=[p.running for p in platforms]),
+                host=args.host, port=args.port, log_level=app.settings.log_level.lower())
     return 0
 
 
