@@ -43,6 +43,8 @@ from bot.messages import Incoming, Reply, deliveries
 log = logging.getLogger(__name__)
 
 MEMBER_COMMANDS = ("/faq", "/contract", "/link")
+# Event subscriptions: mentions, and messages in public and private channels and DMs.
+EVENTS = ("app_mention", "message.channels", "message.groups", "message.im")
 # Entries a help channel is never answered with unasked: personal data, hand-off, help.
 _NOT_UNASKED = PERSONAL_TOPICS | {HUMAN_ENTRY, HELP_ENTRY}
 

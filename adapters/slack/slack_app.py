@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from slack_bolt.adapter.starlette.async_handler import (
@@ -38,6 +39,11 @@ from bot.storage.platform_store import SqlPlatformStore
 log = logging.getLogger(__name__)
 
 PATH = "/slack/events"
+MANIFEST = Path(__file__).with_name("manifest.yaml")
+# What the listeners answer; `manifest.yaml` subscribes to exactly these (a test checks).
+COMMANDS = members.MEMBER_COMMANDS + moderation.MODERATOR_COMMANDS
+SHORTCUTS = moderation.SHORTCUTS
+EVENTS = members.EVENTS
 MAX_BODY = 200_000  # bytes: Slack's payloads are far smaller
 SIGNATURE_WINDOW = 300  # seconds a signed request stays good (Slack's advice)
 

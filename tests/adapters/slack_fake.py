@@ -81,6 +81,16 @@ class FakeSlack:
             time.sleep(0.01)
         return self.of(method)
 
+    def acked(self, envelope_id: str, timeout: float = 10.0) -> bool:
+        """Whether the Socket Mode client acknowledged the envelope (waiting up to `timeout`)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if any(a.get("envelope_id") == envelope_id for a in self.socket_acks):
+                    return True
+            time.sleep(0.01)
+        return False
+
     # -- the server
 
     def _record(self, method: str, params: dict[str, Any]) -> None:
