@@ -230,3 +230,53 @@ def test_no_reply_can_ping_a_channel_even_when_the_question_holds_the_mention(
     for ping in ("<!channel", "<!here", "<!subteam", "<!everyone"):
         assert ping not in shown
     assert "&lt;!here&gt;" in shown and "&lt;!channel&gt;" in shown
+
+
+def test_an_empty_mention_is_asked_for_a_question(serve: Serve, fake: FakeSlack) -> None:
+    serve.event(mention_event(MENTION))
+    reply, = posted(fake)
+    assert "didn't catch a question" in texts(reply["blocks"])
+
+
+def test_a_direct_message_with_only_a_file_is_asked_for_a_question(serve: Serve,
+                                                                   fake: FakeSlack) -> None:
+    serve.event(message_event("", subtype="file_share", files=[{"id": "F1"}]))
+    reply, = posted(fake)
+    assert reply["channel"] == "DMEMBER" and "didn't catch" in texts(reply["blocks"])
+
+
+def test_edited_and_deleted_messages_and_bots_get_no_reply(serve: Serve,
+                                                           fake: FakeSlack) -> None:
+    serve.event(message_event("", subtype="message_changed",
+                              message={"text": "who sets the milestones?"}))
+    serve.event(message_event("", subtype="message_deleted"))
+    serve.event(message_event("who sets the milestones?", bot_id="BOTHER"))
+    serve.event(message_event("who sets the milestones?", user=BOT_USER))
+    serve.event(message_event("escrow", channel="DLAST"))  # answered after the others
+    reply, = posted(fake)
+    assert reply["channel"] == "DLAST"
+
+
+def test_a_question_longer_than_slack_allows_a_section_is_still_answered(
+        serve: Serve, fake: FakeSlack) -> None:
+    story = "my client and I agreed on a logo, then the brief kept changing. " * 600
+    serve.event(message_event(story + " who sets the milestones?"))
+    reply, = posted(fake)
+    assert all(len(b["text"]["text"]) <= 3000 for b in reply["blocks"] if "text" in b)
+    for button_ in buttons(reply["blocks"]):
+        assert len(button_["value"]) <= 2000
+
+
+def test_logs_hold_no_member_words_and_no_link_codes(app: App, serve: Serve, fake: FakeSlack,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG")
+    app.contracts.import_dataset(demo_dataset(datetime.now(UTC).date()))
+    code = app.links.issue_code("acc-demo", datetime.now(UTC))
+    serve.command("/link", code)
+    serve.event(mention_event(f"{MENTION} was my zebra-logo milestone funded?"))
+    serve.command("/not-ours", "zebra-secret")
+    fake.wait_for("response_url")
+    posted(fake, 2)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert code not in logged and code.lower() not in logged
+    assert "zebra" not in logged
