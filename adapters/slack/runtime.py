@@ -4,10 +4,12 @@ store, the moderators' user group, and the few steps they all take."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 T = TypeVar("T")
+CORE_THREADS = 15  # SQLAlchemy's default pool: 5 connections and 10 more on demand
 GROUP_TTL = 300.0  # seconds the moderators' user group is trusted before it is asked again
 _GROUP_ID = re.compile(r"^S[A-Z0-9]+$")
 
@@ -96,10 +99,14 @@ class SlackRuntime:
     store: SqlPlatformStore
     group: ModeratorGroup
     clock: Callable[[], datetime]
+    # Threads for the core's blocking calls: as many as the database pool lends connections.
+    threads: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
+        max_workers=CORE_THREADS, thread_name_prefix="forumbot-slack"))
 
     async def call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run a blocking core or database call off the event loop."""
-        return await asyncio.to_thread(fn, *args, **kwargs)
+        """Run a blocking core or database call off the event loop, in the adapter's threads."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.threads, functools.partial(fn, *args, **kwargs))
 
     def message(self, reply: Reply, **options: Any) -> SlackMessage:
         """A reply as a Slack message (see `blocks.message`)."""

@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from slack_bolt.adapter.starlette.async_handler import (
     to_async_bolt_request,
     to_starlette_response,
@@ -32,7 +33,7 @@ from adapters.slack import members, moderation
 from adapters.slack.config import SlackConfig
 from adapters.slack.runtime import ModeratorGroup, SlackRuntime
 from adapters.slack.sender import SlackSender
-from adapters.slack.web_api import library_logger, sync_client, web_client
+from adapters.slack.web_api import API_TIMEOUT, library_logger, sync_client, web_client
 from bot.app import App, utc_now
 from bot.storage.platform_store import SqlPlatformStore
 
@@ -49,8 +50,8 @@ SIGNATURE_WINDOW = 300  # seconds a signed request stays good (Slack's advice)
 
 
 def build_bolt(app: App, config: SlackConfig,
-               clock: Callable[[], datetime] = utc_now) -> AsyncApp:
-    """The Bolt app with every forumbot listener registered."""
+               clock: Callable[[], datetime] = utc_now) -> tuple[AsyncApp, SlackRuntime]:
+    """The Bolt app with every forumbot listener registered, and what they share."""
     client = web_client(config)
     bolt = AsyncApp(client=client, signing_secret=config.signing_secret or "unused",
                     logger=library_logger(), name="forumbot",
@@ -59,7 +60,7 @@ def build_bolt(app: App, config: SlackConfig,
                            ModeratorGroup(client, config.moderator_group), clock)
     members.register(bolt, runtime)
     moderation.register(bolt, runtime)
-    return bolt
+    return bolt, runtime
 
 
 def _refused(status: int, reason: str) -> JSONResponse:
@@ -113,6 +114,21 @@ def events_endpoint(bolt: AsyncApp, config: SlackConfig) -> Callable[[Request], 
     return endpoint
 
 
+@asynccontextmanager
+async def _socket_mode(bolt: AsyncApp, config: SlackConfig) -> AsyncIterator[None]:
+    """Connected to Slack over Socket Mode while the server runs."""
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+    handler = AsyncSocketModeHandler(bolt, app_token=config.app_token, logger=library_logger(),
+                                     web_client=bolt.client)
+    await handler.connect_async()  # type: ignore[no-untyped-call]
+    log.info("slack: connected over Socket Mode")
+    try:
+        yield
+    finally:
+        await handler.close_async()  # type: ignore[no-untyped-call]
+
+
 @dataclass(frozen=True)
 class SlackPlatform:
     """What `forumbot serve` runs for Slack: routes (HTTP mode), the DM sender of the outbox,
@@ -127,24 +143,25 @@ class SlackPlatform:
 def slack_platform(app: App, config: SlackConfig,
                    clock: Callable[[], datetime] = utc_now) -> SlackPlatform:
     """Slack for `forumbot serve`: Socket Mode with an app token, else the HTTP endpoint."""
-    bolt = build_bolt(app, config, clock)
+    bolt, runtime = build_bolt(app, config, clock)
     sender = SlackSender(sync_client(config), app.renderer)
 
     @asynccontextmanager
     async def running() -> AsyncIterator[None]:
-        if not config.socket_mode:
-            yield
-            return
-        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
-
-        handler = AsyncSocketModeHandler(bolt, app_token=config.app_token,
-                                         logger=library_logger(), web_client=bolt.client)
-        await handler.connect_async()  # type: ignore[no-untyped-call]
-        log.info("slack: connected over Socket Mode")
-        try:
-            yield
-        finally:
-            await handler.close_async()  # type: ignore[no-untyped-call]
+        # One connection pool for every Web API call while serving (a session per call
+        # would open a connection per call).
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=API_TIMEOUT),
+                                         connector=aiohttp.TCPConnector(limit=64)) as session:
+            bolt.client.session = session
+            try:
+                if config.socket_mode:
+                    async with _socket_mode(bolt, config):
+                        yield
+                else:
+                    yield
+            finally:
+                bolt.client.session = None
+                runtime.threads.shutdown(wait=False)
 
     routes: list[BaseRoute] = [] if config.socket_mode else [
         Route(PATH, events_endpoint(bolt, config), methods=["POST"])]
