@@ -7,8 +7,11 @@ Bolt and the SDK log through `library_logger`, which keeps request bodies out of
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from urllib.error import URLError
 
+import aiohttp
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -27,6 +30,11 @@ from adapters.slack.config import SlackConfig
 API_TIMEOUT = 10  # seconds per Web API call
 API_RETRIES = 2  # for server errors and dropped connections
 RATE_LIMIT_RETRIES = 2
+# Dropped connections and timeouts; server errors (500, 503) have their own handler.
+ASYNC_RETRIED_ERRORS: list[type[Exception]] = [
+    aiohttp.ServerConnectionError, aiohttp.ServerDisconnectedError, aiohttp.ClientOSError,
+    asyncio.TimeoutError]
+RETRIED_ERRORS: list[type[Exception]] = [URLError, ConnectionError, TimeoutError]
 
 
 class _QuietBodies(logging.Filter):
@@ -57,7 +65,8 @@ def web_client(config: SlackConfig) -> AsyncWebClient:
         logger=library_logger(),
         retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
                         AsyncServerErrorRetryHandler(max_retry_count=API_RETRIES),
-                        AsyncConnectionErrorRetryHandler(max_retry_count=API_RETRIES)])
+                        AsyncConnectionErrorRetryHandler(max_retry_count=API_RETRIES,
+                                                         error_types=ASYNC_RETRIED_ERRORS)])
 
 
 def sync_client(config: SlackConfig) -> WebClient:

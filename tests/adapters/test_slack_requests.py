@@ -140,3 +140,13 @@ def test_a_notification_reaches_the_member_as_a_direct_message(serve: Serve,
     assert dm["channel"] == "DUALICE" and "acc-1" in dm["text"]
     with pytest.raises(ValueError):
         serve.platform.sender.send("discord:1234", Reply("linked", {"account": "acc-1"}))
+
+
+def test_a_slack_server_error_is_retried_and_the_member_is_answered_once(
+        serve: Serve, fake: FakeSlack) -> None:
+    fake.fail["chat.postMessage"] = 500
+    serve.event(mention_event(f"{MENTION} who sets the milestones?"))
+    failed, answered = fake.wait_for("chat.postMessage", 2)
+    assert failed["thread_ts"] == answered["thread_ts"]
+    serve.event(message_event("escrow"))  # answered after the retry settled
+    assert len(fake.wait_for("chat.postMessage", 3)) == 3
