@@ -35,10 +35,13 @@ from adapters.slack.translate import (
     plain_text,
     team_of,
 )
-from bot.assistant import HELP_ENTRY, HUMAN_ENTRY
+from bot import commands
+from bot.assistant import HELP_ENTRY, HUMAN_ENTRY, MAX_MESSAGE
+from bot.errors import UserError
 from bot.faq.entries import PERSONAL_TOPICS
 from bot.faq.policy import Outcome
 from bot.messages import Incoming, Reply, deliveries
+from bot.text import clean
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +86,31 @@ async def answer(rt: SlackRuntime, client: AsyncWebClient, body: dict[str, Any],
     await rt.once(body, work)
 
 
+async def _help_channel(rt: SlackRuntime, client: AsyncWebClient, body: dict[str, Any],
+                        event: dict[str, Any], text: str) -> None:
+    """A help channel's new message: answered in a thread only when the match is sure.
+
+    Commands typed there (`link CODE`, `contracts`) are not for the bot: nothing happens."""
+    try:
+        if commands.parse(text) is not None:
+            return
+    except UserError:
+        return
+    decision = await rt.call(rt.app.assistant.decide, clean(text[:MAX_MESSAGE]))
+    if decision.outcome is not Outcome.ANSWER or decision.entry_id in _NOT_UNASKED:
+        return
+    team, user, channel = team_of(body, event), str(event["user"]), str(event["channel"])
+
+    async def work() -> None:
+        message = incoming(text, team, user, channel, private=False)
+        reply = await rt.call(rt.app.assistant.handle, message)
+        if reply.template == "answer":
+            await client.chat_postMessage(channel=channel, thread_ts=event["ts"],
+                                          **rt.message(reply).as_kwargs())
+
+    await rt.once(body, work)
+
+
 def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
     """Add the members' listeners."""
 
@@ -111,24 +139,6 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
         elif (channel in rt.config.help_channels and not thread
               and not (bot_user and f"<@{bot_user}>" in raw)):  # a mention: app_mention's
             await _help_channel(rt, client, body, event, plain_text(raw, bot_user))
-
-    async def _help_channel(rt: SlackRuntime, client: AsyncWebClient, body: dict[str, Any],
-                            event: dict[str, Any], text: str) -> None:
-        """A help channel's new message: answered in a thread only when the match is sure."""
-        decision = await rt.call(rt.app.assistant.decide, text)
-        if decision.outcome is not Outcome.ANSWER or decision.entry_id in _NOT_UNASKED:
-            return
-        team, user, channel = team_of(body, event), str(event["user"]), str(event["channel"])
-
-        async def work() -> None:
-            message = incoming(text, team, user, channel, private=False)
-            reply = await rt.call(rt.app.assistant.handle, message)
-            if reply.template == "answer":
-                slack = rt.message(reply)
-                await client.chat_postMessage(channel=channel, thread_ts=event["ts"],
-                                              **slack.as_kwargs())
-
-        await rt.once(body, work)
 
     @bolt.command("/faq")
     async def faq(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:

@@ -95,6 +95,20 @@ def test_a_help_channel_gets_an_answer_only_when_the_match_is_confident(
     assert all(m["channel"] in ("CHELP", "DMEMBER") for m in fake.of("chat.postMessage"))
 
 
+def test_a_link_code_typed_in_a_help_channel_is_not_redeemed(app: App, serve: Serve,
+                                                             fake: FakeSlack) -> None:
+    app.contracts.import_dataset(demo_dataset(datetime.now(UTC).date()))
+    code = app.links.issue_code("acc-demo", datetime.now(UTC))
+    serve.event(message_event(f"link {code}", channel="CHELP", ts="1700000510.000100"))
+    serve.event(message_event("contracts", channel="CHELP", ts="1700000511.000100"))
+    serve.event(message_event("escrow", channel="DMEMBER"))  # answered after the others
+    posted(fake)
+    assert [m["channel"] for m in fake.of("chat.postMessage")] == ["DMEMBER"]
+    assert app.links.link_of("slack:T1/UMEMBER") is None
+    serve.command("/link", code)
+    assert "Linked" in texts(fake.wait_for("response_url")[0]["blocks"])
+
+
 def test_faq_answers_only_the_asker_and_share_posts_it_attributed(serve: Serve,
                                                                   fake: FakeSlack) -> None:
     assert serve.command("/faq", "who sets the milestones?").status_code == 200
@@ -280,3 +294,16 @@ def test_logs_hold_no_member_words_and_no_link_codes(app: App, serve: Serve, fak
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert code not in logged and code.lower() not in logged
     assert "zebra" not in logged
+
+
+def test_a_reply_by_someone_who_is_not_a_moderator_is_not_relayed(serve: Serve,
+                                                                  fake: FakeSlack) -> None:
+    serve.event(mention_event(f"{MENTION} what is the weather on mars"))
+    decline, = posted(fake)
+    serve.click(button(decline, "Ask a moderator"), message=decline)
+    question, = posted(fake, 2, channel="CMODS")
+    serve.event(message_event("I'm not a mod but hi", user="UOTHER", channel="CMODS",
+                              ts="1700000950.000100", thread_ts=question["_ts"]))
+    refused, = fake.wait_for("chat.postEphemeral")
+    assert refused["user"] == "UOTHER" and "Only moderators" in refused["text"]
+    assert len(fake.of("chat.postMessage")) == 2
