@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.runtime import SlackRuntime
 from adapters.slack.translate import is_id, plain_text, team_of
 from bot.messages import Incoming, Reply
+from bot.redaction import without_codes
 from bot.rendering import Trusted
 from bot.storage.platform_store import RelayTarget
 
@@ -72,7 +73,7 @@ async def pass_to_moderators(rt: SlackRuntime, client: AsyncWebClient, body: dic
         if asked_at and not (body.get("container") or {}).get("is_ephemeral"):
             link = await _permalink(client, clicked.channel, asked_at)
         text = rt.text(Reply("moderator_question", {
-            "asker": mention(user), "question": question, "link": link}))
+            "asker": mention(user), "question": without_codes(question), "link": link}))
         posted = await client.chat_postMessage(channel=channel, text=text, blocks=[
             {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000],
                                          "verbatim": True}}])

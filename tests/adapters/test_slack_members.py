@@ -208,13 +208,14 @@ def test_a_choice_click_replaces_the_choices_with_the_answer(serve: Serve,
 
 def test_ask_a_moderator_posts_the_question_and_relays_the_moderators_reply(
         serve: Serve, fake: FakeSlack) -> None:
-    serve.event(mention_event(f"{MENTION} what is the weather on mars",
+    serve.event(mention_event(f"{MENTION} what is the weather on mars ABCDE-FGHJK",
                               ts="1700000800.000100"))
     decline, = posted(fake)
     serve.click(button(decline, "Ask a moderator"),
                 message=decline | {"ts": "1700000801.000100", "thread_ts": "1700000800.000100"})
     question, = posted(fake, 2, channel="CMODS")
     assert "<@UMEMBER>" in question["text"] and "weather on mars" in question["text"]
+    assert "ABCDE-FGHJK" not in question["text"]
     assert "archives/CGENERAL/p1700000800000100" in question["text"]
     assert "passed your question" in texts(fake.wait_for("response_url")[0]["blocks"])
     serve.event(message_event("It is cold there, take a coat.", user="UMOD", channel="CMODS",

@@ -169,3 +169,21 @@ def test_a_moderator_in_the_table_may_see_the_stats(app: App, serve: Serve,
     serve.command("/faq-admin", "stats 7", user="UTABLE")
     stats, = fake.wait_for("response_url")
     assert "```" in texts(stats["blocks"]) and "escrow-basics" in texts(stats["blocks"])
+
+
+def test_attaching_an_inbox_group_makes_its_question_answered(serve: Serve,
+                                                              fake: FakeSlack) -> None:
+    serve.event(mention_event(f"<@{BOT_USER}> can my escrow gather interest"))
+    fake.wait_for("chat.postMessage")
+    serve.command("/faq-admin", "inbox", user=MODERATOR)
+    inbox, = fake.wait_for("response_url")
+    attach = next(b for b in buttons(inbox["blocks"]) if b["text"]["text"] == "Attach to…")
+    serve.click(attach, user=MODERATOR, ephemeral=True)
+    form = opened_view(fake)
+    ack = submit(serve, form, {"entry": "escrow-basics", "reason": "asked in Slack"})
+    assert ack["response_action"] == "update"
+    assert "attached to `escrow-basics`" in texts(ack["view"]["blocks"])
+    serve.event(mention_event(f"<@{BOT_USER}> can my escrow gather interest",
+                              ts="1700009999.000100"))
+    answer = fake.wait_for("chat.postMessage", 2)[1]
+    assert [b["text"]["text"] for b in buttons(answer["blocks"])] == ["Helpful", "Not helpful"]
