@@ -4,6 +4,7 @@ refused, privately, and nothing changes."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -187,3 +188,21 @@ def test_attaching_an_inbox_group_makes_its_question_answered(serve: Serve,
                               ts="1700009999.000100"))
     answer = fake.wait_for("chat.postMessage", 2)[1]
     assert [b["text"]["text"] for b in buttons(answer["blocks"])] == ["Helpful", "Not helpful"]
+
+
+def test_accepting_a_picked_choice_makes_the_question_a_phrasing(app: App, serve: Serve,
+                                                                 fake: FakeSlack) -> None:
+    serve.event(mention_event(f"<@{BOT_USER}> how do milestones work"))
+    choices, = fake.wait_for("chat.postMessage")
+    first = buttons(choices["blocks"])[0]
+    serve.click(first, message=choices)
+    fake.wait_for("response_url")
+    serve.command("/faq-admin", "inbox", user=MODERATOR)
+    inbox = fake.wait_for("response_url", 2)[1]
+    assert "how do milestones work" in texts(inbox["blocks"])
+    accept = next(b for b in buttons(inbox["blocks"]) if b["text"]["text"] == "Accept")
+    serve.click(accept, user=MODERATOR, ephemeral=True)
+    done = fake.wait_for("response_url", 3)[2]
+    assert "Accepted pick" in done["text"]
+    entry_id = json.loads(first["value"])["e"]
+    assert "how do milestones work" in app.editor.current(entry_id).entry.alternates
