@@ -77,9 +77,7 @@ def _inbox_blocks(rt: SlackRuntime, reply: Reply) -> list[dict[str, Any]]:
                               f"{ctx['total_groups']} groups, most asked first"))
     for group in ctx["groups"]:
         key = str(group["key"])
-        others = "".join(f"\n  also \"{escape_slack(o)}\"" for o in group["others"])
-        blocks.append(section(f"*#{key}*: \"{escape_slack(group['text'])}\" "
-                              f"({group['count']} times){others}"))
+        blocks.append(section(rt.text(Reply("inbox_group", group))))
         blocks.append(actions(button("Attach to…", "inbox_attach_open", key),
                               button("New entry", "inbox_create_open", key),
                               button("Dismiss", "inbox_dismiss", key, "danger")))
@@ -87,8 +85,7 @@ def _inbox_blocks(rt: SlackRuntime, reply: Reply) -> list[dict[str, Any]]:
         blocks.append(section("*Picked \"did you mean\" choices*"))
     for pick in ctx["candidates"]:
         key = str(pick["id"])
-        blocks.append(section(f"*#{key}*: \"{escape_slack(pick['text'])}\" → "
-                              f"`{escape_slack(pick['entry_id'])}`"))
+        blocks.append(section(rt.text(Reply("inbox_pick", pick))))
         blocks.append(actions(button("Accept", "inbox_accept", key, "primary"),
                               button("Reject", "inbox_reject", key)))
     return blocks[:50]
