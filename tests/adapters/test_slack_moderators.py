@@ -206,3 +206,14 @@ def test_accepting_a_picked_choice_makes_the_question_a_phrasing(app: App, serve
     assert "Accepted pick" in done["text"]
     entry_id = json.loads(first["value"])["e"]
     assert "how do milestones work" in app.editor.current(entry_id).entry.alternates
+
+
+def test_the_moderators_user_group_is_asked_once_for_many_actions(serve: Serve,
+                                                                  fake: FakeSlack) -> None:
+    for _ in range(3):
+        serve.command("/faq-admin", "stats", user=MODERATOR)
+    serve.command("/faq-admin", "stats", user="UMEMBER")
+    replies = fake.wait_for("response_url", 4)
+    assert sum("Only moderators" in (r.get("text") or "") for r in replies) == 1
+    assert len(fake.of("usergroups.users.list")) == 1
+    assert fake.of("usergroups.users.list")[0]["usergroup"] == "S1"
