@@ -198,7 +198,8 @@ async def _bench(args: argparse.Namespace, data: Path) -> list[PhaseResult]:
                                str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     results = []
     try:
-        limits = httpx.Limits(max_connections=args.concurrency)
+        # Idle connections are dropped before uvicorn closes them (after 5 s).
+        limits = httpx.Limits(max_connections=args.concurrency, keepalive_expiry=2.0)
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits,
                                      timeout=30) as client:
             deadline = time.monotonic() + 30
