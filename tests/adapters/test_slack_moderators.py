@@ -217,3 +217,37 @@ def test_the_moderators_user_group_is_asked_once_for_many_actions(serve: Serve,
     assert sum("Only moderators" in (r.get("text") or "") for r in replies) == 1
     assert len(fake.of("usergroups.users.list")) == 1
     assert fake.of("usergroups.users.list")[0]["usergroup"] == "S1"
+
+
+def test_a_new_entry_from_an_inbox_group_answers_its_question(serve: Serve,
+                                                              fake: FakeSlack) -> None:
+    serve.event(mention_event(f"<@{BOT_USER}> can my escrow gather interest"))
+    fake.wait_for("chat.postMessage")
+    serve.command("/faq-admin", "inbox", user=MODERATOR)
+    inbox, = fake.wait_for("response_url")
+    create = next(b for b in buttons(inbox["blocks"]) if b["text"]["text"] == "New entry")
+    serve.click(create, user=MODERATOR, ephemeral=True)
+    ack = submit(serve, opened_view(fake), {
+        "id": "escrow-interest", "title": "Interest on escrow",
+        "answer": "Escrow earns **no** interest for either side.", "tags": "escrow"})
+    assert ack["response_action"] == "update"
+    assert "Created `escrow-interest`" in texts(ack["view"]["blocks"])
+    serve.event(mention_event(f"<@{BOT_USER}> can my escrow gather interest",
+                              ts="1700009998.000100"))
+    answer = fake.wait_for("chat.postMessage", 2)[1]
+    assert "no* interest" in texts(answer["blocks"])
+
+
+def test_rejecting_a_picked_choice_drops_it(app: App, serve: Serve, fake: FakeSlack) -> None:
+    serve.event(mention_event(f"<@{BOT_USER}> how do milestones work"))
+    choices, = fake.wait_for("chat.postMessage")
+    serve.click(buttons(choices["blocks"])[0], message=choices)
+    fake.wait_for("response_url")
+    serve.command("/faq-admin", "inbox", user=MODERATOR)
+    inbox = fake.wait_for("response_url", 2)[1]
+    reject = next(b for b in buttons(inbox["blocks"]) if b["text"]["text"] == "Reject")
+    serve.click(reject, user="UMEMBER", ephemeral=True)  # not a moderator: refused
+    serve.click(reject, user=MODERATOR, ephemeral=True)
+    replies = fake.wait_for("response_url", 4)[2:]
+    assert sorted("Only moderators" in r["text"] for r in replies) == [False, True]
+    assert any("Rejected pick" in r["text"] for r in replies)
