@@ -308,3 +308,11 @@ def test_a_reply_by_someone_who_is_not_a_moderator_is_not_relayed(serve: Serve,
     refused, = fake.wait_for("chat.postEphemeral")
     assert refused["user"] == "UOTHER" and "Only moderators" in refused["text"]
     assert len(fake.of("chat.postMessage")) == 2
+
+
+def test_help_in_a_direct_message_names_the_slash_commands(serve: Serve,
+                                                           fake: FakeSlack) -> None:
+    serve.event(message_event("help"))
+    reply, = posted(fake)
+    assert "`/faq QUESTION`" in texts(reply["blocks"]) and "`/link CODE`" in texts(
+        reply["blocks"])
