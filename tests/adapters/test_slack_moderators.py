@@ -174,7 +174,7 @@ def test_a_moderator_in_the_table_may_see_the_stats(app: App, serve: Serve,
 
 def test_attaching_an_inbox_group_makes_its_question_answered(serve: Serve,
                                                               fake: FakeSlack) -> None:
-    serve.event(mention_event(f"<@{BOT_USER}> can my escrow gather interest"))
+    serve.event(mention_event(f"<@{BOT_USER}> does escrow gather interest"))
     fake.wait_for("chat.postMessage")
     serve.command("/faq-admin", "inbox", user=MODERATOR)
     inbox, = fake.wait_for("response_url")
@@ -184,7 +184,7 @@ def test_attaching_an_inbox_group_makes_its_question_answered(serve: Serve,
     ack = submit(serve, form, {"entry": "escrow-basics", "reason": "asked in Slack"})
     assert ack["response_action"] == "update"
     assert "attached to `escrow-basics`" in texts(ack["view"]["blocks"])
-    serve.event(mention_event(f"<@{BOT_USER}> can my escrow gather interest",
+    serve.event(mention_event(f"<@{BOT_USER}> does escrow gather interest",
                               ts="1700009999.000100"))
     answer = fake.wait_for("chat.postMessage", 2)[1]
     assert [b["text"]["text"] for b in buttons(answer["blocks"])] == ["Helpful", "Not helpful"]
@@ -221,7 +221,7 @@ def test_the_moderators_user_group_is_asked_once_for_many_actions(serve: Serve,
 
 def test_a_new_entry_from_an_inbox_group_answers_its_question(serve: Serve,
                                                               fake: FakeSlack) -> None:
-    serve.event(mention_event(f"<@{BOT_USER}> can my escrow gather interest"))
+    serve.event(mention_event(f"<@{BOT_USER}> does escrow gather interest"))
     fake.wait_for("chat.postMessage")
     serve.command("/faq-admin", "inbox", user=MODERATOR)
     inbox, = fake.wait_for("response_url")
@@ -232,7 +232,7 @@ def test_a_new_entry_from_an_inbox_group_answers_its_question(serve: Serve,
         "answer": "Escrow earns **no** interest for either side.", "tags": "escrow"})
     assert ack["response_action"] == "update"
     assert "Created `escrow-interest`" in texts(ack["view"]["blocks"])
-    serve.event(mention_event(f"<@{BOT_USER}> can my escrow gather interest",
+    serve.event(mention_event(f"<@{BOT_USER}> does escrow gather interest",
                               ts="1700009998.000100"))
     answer = fake.wait_for("chat.postMessage", 2)[1]
     assert "no* interest" in texts(answer["blocks"])
