@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from datetime import datetime
 
 import anyio
@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from adapters.delivery_loop import start_delivery
 from adapters.metrics import CONTENT_TYPE, Metrics
@@ -82,13 +82,16 @@ def create_http_app(
     max_body: int = MAX_BODY,
     body_timeout: float = BODY_TIMEOUT,
     metrics: Metrics | None = None,
+    routes: Sequence[BaseRoute] = (),
+    running: Sequence[Callable[[], AbstractAsyncContextManager[None]]] = (),
 ) -> Starlette:
     """The Starlette app: `GET /healthz`, `/readyz`, `/metrics`, `POST /hooks/marketplace`,
     and outbox delivery.
 
     Without a `secret` the webhook answers 503 and accepts nothing. The delivery loop sends
     the outbox through `senders` while the app runs. `metrics` are the ones the composition
-    root was given, so that `/metrics` counts the assistant's questions too.
+    root was given, so that `/metrics` counts the assistant's questions too. Chat platforms
+    add their `routes` and what keeps `running` while the app does (a Socket Mode connection).
     """
     events = SqlEventStore(app.engine)
     outbox = SqlOutbox(app.engine)
@@ -157,7 +160,10 @@ def create_http_app(
         stop = start_delivery(SqlOutbox(app.engine), senders, clock=clock)
         stop_scan = start_payment_scan(SqlPaymentScan(app.engine), clock)
         try:
-            yield
+            async with AsyncExitStack() as stack:
+                for platform in running:
+                    await stack.enter_async_context(platform())
+                yield
         finally:
             await run_in_threadpool(stop_scan)
             await run_in_threadpool(stop)
@@ -168,6 +174,7 @@ def create_http_app(
             Route("/readyz", readyz, methods=["GET"]),
             Route("/metrics", metrics_page, methods=["GET"]),
             Route("/hooks/marketplace", marketplace_hook, methods=["POST"]),
+            *routes,
         ],
         lifespan=lifespan,
     )

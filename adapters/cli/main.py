@@ -357,15 +357,24 @@ def _serve(app: App, args: argparse.Namespace, environ: Mapping[str, str],
     from adapters.discord_app.config import discord_config
     from adapters.http_app import create_http_app
     from adapters.http_server import http_config, limits_from_environ, serve_http
+    from adapters.slack.config import slack_config
 
     reminder = unsynced_pack(app)
     if reminder:
         log.warning("%s", reminder)
     secret = environ.get("FORUMBOT_WEBHOOK_SECRET")
     limits = limits_from_environ(environ)
+    slack = slack_config(environ)
+    platforms = []
+    if slack is not None:
+        from adapters.slack.slack_app import slack_platform
+
+        platforms.append(slack_platform(app, slack))
 
     def http(senders: Sequence[Sender] = ()) -> Starlette:
-        return create_http_app(app, secret, senders=senders, metrics=metrics,
+        return create_http_app(app, secret, senders=[*senders, *(p.sender for p in platforms)],
+                               routes=[r for p in platforms for r in p.routes],
+                               running=[p.running for p in platforms], metrics=metrics,
                                body_timeout=limits.request_timeout)
 
     def server_config(asgi: Starlette) -> uvicorn.Config:

@@ -315,3 +315,23 @@ class FeedbackRow(Base):
     entry_id: Mapped[str] = mapped_column(String(64), index=True)
     helpful: Mapped[bool]
     platform: Mapped[str] = mapped_column(String(32))
+
+
+class PlatformClaimRow(Base):
+    """A platform event id being (or already) answered: its retries find it and stay quiet."""
+
+    __tablename__ = "platform_claims"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class RelayThreadRow(Base):
+    """A question posted to the moderators' thread `key`: their replies go to this thread."""
+
+    __tablename__ = "relay_threads"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(200))
+    thread: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

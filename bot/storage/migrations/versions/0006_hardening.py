@@ -1,7 +1,7 @@
 """Payments told available: a mark per milestone or invoice, so that it is told once.
 
 Revision ID: 0006_hardening
-Revises: 0003
+Revises: 0004_slack
 Create Date: 2026-12-06
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_hardening"
-down_revision = "0003"
+down_revision = "0004_slack"
 branch_labels = None
 depends_on = None
 

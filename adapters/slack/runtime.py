@@ -1,0 +1,140 @@
+"""What every Slack listener shares: the wired forumbot app, the Slack settings, the claims
+store, the moderators' user group, and the few steps they all take."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ParamSpec, TypeVar
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.blocks import SlackMessage, message
+from adapters.slack.config import SlackConfig
+from adapters.slack.translate import identity
+from bot.app import App
+from bot.messages import Reply
+from bot.storage.platform_store import SqlPlatformStore
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+CORE_THREADS = 15  # SQLAlchemy's default pool: 5 connections and 10 more on demand
+GROUP_TTL = 300.0  # seconds the moderators' user group is trusted before it is asked again
+_GROUP_ID = re.compile(r"^S[A-Z0-9]+$")
+
+
+@dataclass
+class ModeratorGroup:
+    """The members of the moderators' Slack user group, asked at most every `ttl` seconds.
+
+    When Slack cannot be asked, the last known members stay (none at first).
+    """
+
+    client: AsyncWebClient
+    group: str | None
+    ttl: float = GROUP_TTL
+    clock: Callable[[], float] = time.monotonic
+    _members: frozenset[str] = frozenset()
+    _fetched: float | None = None
+    _group_id: str | None = None
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def contains(self, user: str) -> bool:
+        """Whether a Slack user is in the group."""
+        return user in await self.members()
+
+    async def members(self) -> frozenset[str]:
+        """The group's user ids (cached)."""
+        if self.group is None:
+            return frozenset()
+        if self._fetched is not None and self.clock() - self._fetched < self.ttl:
+            return self._members
+        async with self._lock:
+            if self._fetched is not None and self.clock() - self._fetched < self.ttl:
+                return self._members
+            try:
+                group_id = await self._resolve()
+                if group_id is not None:
+                    found = await self.client.usergroups_users_list(usergroup=group_id)
+                    self._members = frozenset(u for u in found.get("users") or ()
+                                              if isinstance(u, str))
+            except Exception as exc:  # an API failure keeps the last known members
+                log.warning("slack: the moderators' user group could not be read: %s",
+                            type(exc).__name__)
+            self._fetched = self.clock()
+        return self._members
+
+    async def _resolve(self) -> str | None:
+        """The group's id: as configured, or looked up by its handle once."""
+        if self._group_id is not None or self.group is None:
+            return self._group_id
+        if _GROUP_ID.match(self.group):
+            self._group_id = self.group
+            return self._group_id
+        listed = await self.client.usergroups_list()
+        for group in listed.get("usergroups") or ():
+            if isinstance(group, dict) and self.group in (group.get("handle"), group.get("name")):
+                self._group_id = str(group.get("id"))
+                return self._group_id
+        log.warning("slack: there is no user group with the handle in "
+                    "FORUMBOT_SLACK_MODERATOR_GROUP")
+        return None
+
+
+@dataclass
+class SlackRuntime:
+    """The pieces the listeners work with."""
+
+    app: App
+    config: SlackConfig
+    store: SqlPlatformStore
+    group: ModeratorGroup
+    clock: Callable[[], datetime]
+    # Threads for the core's blocking calls: as many as the database pool lends connections.
+    threads: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
+        max_workers=CORE_THREADS, thread_name_prefix="forumbot-slack"))
+
+    async def call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a blocking core or database call off the event loop, in the adapter's threads."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.threads, functools.partial(fn, *args, **kwargs))
+
+    def message(self, reply: Reply, **options: Any) -> SlackMessage:
+        """A reply as a Slack message (see `blocks.message`)."""
+        return message(self.app.renderer, reply, **options)
+
+    def text(self, reply: Reply) -> str:
+        """A reply as Slack mrkdwn, without buttons."""
+        return self.app.renderer.render(reply, "slack")
+
+    async def is_moderator(self, team: str, user: str) -> tuple[bool, bool]:
+        """(may moderate, granted by the user group): the group or the moderators table."""
+        granted = await self.group.contains(user)
+        if granted:
+            return True, True
+        return await self.call(self.app.moderators.is_moderator, identity(team, user)), False
+
+    async def once(self, body: dict[str, Any], work: Callable[[], Awaitable[None]]) -> None:
+        """Do the work for an event unless another delivery of it (a retry, here or on another
+        replica) claimed it first; a failure releases the claim so that a retry is answered."""
+        event_id = body.get("event_id")
+        key = f"slack:event:{event_id}" if isinstance(event_id, str) and event_id else None
+        if key is not None and not await self.call(self.store.claim, key, self.clock()):
+            log.info("slack event %s: already answered (a retry)", event_id)
+            return
+        try:
+            await work()
+        except Exception as exc:  # logged by id and type only: messages quote members' words
+            if key is not None:
+                await self.call(self.store.release, key)
+            log.error("slack event %s failed and was released for a retry: %s", event_id,
+                      type(exc).__name__)

@@ -1,0 +1,168 @@
+"""The Slack app: slack-bolt's AsyncApp with forumbot's listeners, served at
+`POST /slack/events` on the `forumbot serve` Starlette app, or over Socket Mode.
+
+Slack's requests are checked here before Bolt sees them: a body over `MAX_BODY` is 413, a
+bad signature or stale timestamp 401 (nothing stored), a body that is not a Slack payload
+400.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from slack_bolt.adapter.starlette.async_handler import (
+    to_async_bolt_request,
+    to_starlette_response,
+)
+from slack_bolt.async_app import AsyncApp
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from adapters.slack import members, moderation
+from adapters.slack.config import SlackConfig
+from adapters.slack.runtime import ModeratorGroup, SlackRuntime
+from adapters.slack.sender import SlackSender
+from adapters.slack.web_api import API_TIMEOUT, library_logger, sync_client, web_client
+from bot.app import App, utc_now
+from bot.storage.platform_store import SqlPlatformStore
+
+log = logging.getLogger(__name__)
+
+PATH = "/slack/events"
+MANIFEST = Path(__file__).with_name("manifest.yaml")
+# What the listeners answer; `manifest.yaml` subscribes to exactly these (a test checks).
+COMMANDS = members.MEMBER_COMMANDS + moderation.MODERATOR_COMMANDS
+SHORTCUTS = moderation.SHORTCUTS
+EVENTS = members.EVENTS
+MAX_BODY = 200_000  # bytes: Slack's payloads are far smaller
+SIGNATURE_WINDOW = 300  # seconds a signed request stays good (Slack's advice)
+
+
+def build_bolt(app: App, config: SlackConfig,
+               clock: Callable[[], datetime] = utc_now) -> tuple[AsyncApp, SlackRuntime]:
+    """The Bolt app with every forumbot listener registered, and what they share."""
+    client = web_client(config)
+    bolt = AsyncApp(client=client, signing_secret=config.signing_secret or "unused",
+                    logger=library_logger(), name="forumbot",
+                    request_verification_enabled=not config.socket_mode)
+    runtime = SlackRuntime(app, config, SqlPlatformStore(app.engine),
+                           ModeratorGroup(client, config.moderator_group), clock)
+    members.register(bolt, runtime)
+    moderation.register(bolt, runtime)
+    return bolt, runtime
+
+
+def _refused(status: int, reason: str) -> JSONResponse:
+    log.warning("slack request refused: %d", status)
+    return JSONResponse({"error": reason}, status_code=status)
+
+
+async def _limited_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it is known to pass `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def signed_by_slack(secret: str, body: bytes, headers: Mapping[str, str], now: float) -> bool:
+    """Whether Slack signed this body (v0 HMAC-SHA256) within the last five minutes."""
+    stamp = headers.get("x-slack-request-timestamp", "")
+    if not (stamp.isascii() and stamp.isdecimal() and len(stamp) <= 12):
+        return False
+    if abs(now - int(stamp)) > SIGNATURE_WINDOW:
+        return False
+    digest = hmac.new(secret.encode(), b"v0:" + stamp.encode() + b":" + body, hashlib.sha256)
+    return hmac.compare_digest(f"v0={digest.hexdigest()}",
+                               headers.get("x-slack-signature", ""))
+
+
+def events_endpoint(bolt: AsyncApp, config: SlackConfig) -> Callable[[Request], Any]:
+    """`POST /slack/events`: events, slash commands and interactivity, as Bolt expects."""
+    async def endpoint(request: Request) -> Response:
+        body = await _limited_body(request, MAX_BODY)
+        if body is None:
+            return _refused(413, f"body: more than {MAX_BODY} bytes")
+        if not signed_by_slack(config.signing_secret, body, request.headers, time.time()):
+            return _refused(401, "the signature or its timestamp is not valid")
+        try:
+            bolt_request = to_async_bolt_request(request, body)
+        except (UnicodeDecodeError, ValueError, TypeError, AttributeError, KeyError):
+            return _refused(400, "the body is not a Slack payload")
+        if not isinstance(bolt_request.body, dict) or not bolt_request.body.get(
+                "type", bolt_request.body.get("command")):
+            return _refused(400, "the body is not a Slack payload")
+        return to_starlette_response(await bolt.async_dispatch(bolt_request))
+
+    return endpoint
+
+
+@asynccontextmanager
+async def _socket_mode(bolt: AsyncApp, config: SlackConfig) -> AsyncIterator[None]:
+    """Connected to Slack over Socket Mode while the server runs."""
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+    handler = AsyncSocketModeHandler(bolt, app_token=config.app_token, logger=library_logger(),
+                                     web_client=bolt.client)
+    await handler.connect_async()  # type: ignore[no-untyped-call]
+    log.info("slack: connected over Socket Mode")
+    try:
+        yield
+    finally:
+        await handler.close_async()  # type: ignore[no-untyped-call]
+
+
+@dataclass(frozen=True)
+class SlackPlatform:
+    """What `forumbot serve` runs for Slack: routes (HTTP mode), the DM sender of the outbox,
+    and what runs while the server does (the Socket Mode connection)."""
+
+    bolt: AsyncApp
+    routes: list[BaseRoute]
+    sender: SlackSender
+    running: Callable[[], AbstractAsyncContextManager[None]]
+
+
+def slack_platform(app: App, config: SlackConfig,
+                   clock: Callable[[], datetime] = utc_now) -> SlackPlatform:
+    """Slack for `forumbot serve`: Socket Mode with an app token, else the HTTP endpoint."""
+    bolt, runtime = build_bolt(app, config, clock)
+    sender = SlackSender(sync_client(config), app.renderer)
+
+    @asynccontextmanager
+    async def running() -> AsyncIterator[None]:
+        # One connection pool for every Web API call while serving (a session per call
+        # would open a connection per call).
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=API_TIMEOUT),
+                                         connector=aiohttp.TCPConnector(limit=64)) as session:
+            bolt.client.session = session
+            try:
+                if config.socket_mode:
+                    async with _socket_mode(bolt, config):
+                        yield
+                else:
+                    yield
+            finally:
+                bolt.client.session = None
+                runtime.threads.shutdown(wait=False)
+
+    routes: list[BaseRoute] = [] if config.socket_mode else [
+        Route(PATH, events_endpoint(bolt, config), methods=["POST"])]
+    return SlackPlatform(bolt, routes, sender, running)
