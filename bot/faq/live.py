@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bot.faq.entries import FaqEntry
-from bot.faq.matching import Matcher
+from bot.faq.matching import Ranker
 from bot.faq.policy import Decision, Thresholds, decide
 
 POLL_EVERY = 1.0  # seconds; keeps other replicas within the 2-second promise
@@ -25,7 +25,7 @@ class Snapshot:
     """The live entries by id and a matcher built over them."""
 
     entries: Mapping[str, FaqEntry]
-    matcher: Matcher
+    matcher: Ranker
 
     def decide(self, text: str, thresholds: Thresholds) -> Decision:
         """Answer, suggest or decline for a message, by this snapshot's matcher."""
