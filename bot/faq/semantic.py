@@ -32,7 +32,7 @@ class SemanticWeights:
 
     lexical: float = 0.4  # share of the lexical score in the fused score
     temperature: float = 0.5  # the classifier's logits are divided by this: sharper odds
-    l2: float = 3e-4  # weight decay of the softmax regression
+    l2: float = 1e-4  # weight decay of the softmax regression
     start_scale: float = 5.0  # the fit starts from each class's mean vector times this
     iterations: int = 60  # Adam steps of the fit, at most
     step: float = 0.1  # Adam's learning rate
