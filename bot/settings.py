@@ -34,7 +34,7 @@ class Settings:
     model_path: Path | None = None  # an operator's own export of the model
     model_sha256: str | None = None  # ...and the checksum it must have
     fused_thresholds: Thresholds = FUSED_THRESHOLDS
-    lexical_weight: float = 0.4  # the lexical score's share of the fused score
+    lexical_weight: float = 0.3  # the lexical score's share of the fused score
 
 
 def _float(environ: Mapping[str, str], key: str, default: float) -> float:
@@ -130,5 +130,5 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         model_path=Path(model).expanduser() if model else None,
         model_sha256=checksum or None,
         fused_thresholds=fused,
-        lexical_weight=_float(environ, "FORUMBOT_LEXICAL_WEIGHT", 0.4),
+        lexical_weight=_float(environ, "FORUMBOT_LEXICAL_WEIGHT", 0.3),
     )

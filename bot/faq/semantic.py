@@ -30,7 +30,7 @@ from bot.text import MATCH_CHAR_LIMIT, phrasing_key
 class SemanticWeights:
     """How the classifier is fitted and fused; tuned on the evaluation sets (README)."""
 
-    lexical: float = 0.4  # share of the lexical score in the fused score
+    lexical: float = 0.3  # share of the lexical score in the fused score
     temperature: float = 0.5  # the classifier's logits are divided by this: sharper odds
     l2: float = 1e-4  # weight decay of the softmax regression
     start_scale: float = 5.0  # the fit starts from each class's mean vector times this
