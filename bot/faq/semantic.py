@@ -183,8 +183,9 @@ class Classifier:
         nearest-mean start, and the fit stays well under a second.
         """
         n, d = vectors.shape
-        means = np.zeros((classes, d), dtype=np.float32)
-        np.add.at(means, labels, vectors)
+        order = np.argsort(labels, kind="stable")  # each class's vectors together, summed
+        starts = np.searchsorted(labels[order], np.arange(classes))
+        means = np.add.reduceat(vectors[order], starts, axis=0).astype(np.float32)
         means /= np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
         weights = np.ascontiguousarray(means.T * w.start_scale)
         bias = np.zeros(classes, dtype=np.float32)

@@ -8,6 +8,7 @@ import numpy as np
 from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.storage.models import PhrasingVectorRow, SemanticClassifierRow
@@ -65,9 +66,14 @@ class SqlVectorStore:
             return np.frombuffer(row.weights, dtype=np.float32).reshape(-1, row.classes)
 
     def save_classifier(self, fingerprint: str, packed: np.ndarray) -> None:
-        """Keep this classifier in place of any other (an older one is an earlier FAQ's)."""
-        with Session(self._engine) as session, session.begin():
-            session.execute(delete(SemanticClassifierRow))
-            session.add(SemanticClassifierRow(
-                fingerprint=fingerprint, classes=int(packed.shape[1]),
-                weights=np.ascontiguousarray(packed, dtype=np.float32).tobytes()))
+        """Keep this classifier in place of any other (an older one is an earlier FAQ's).
+        Two processes that fitted the same one at once both succeed: the fit is
+        deterministic, so whichever row stays is the same."""
+        try:
+            with Session(self._engine) as session, session.begin():
+                session.execute(delete(SemanticClassifierRow))
+                session.add(SemanticClassifierRow(
+                    fingerprint=fingerprint, classes=int(packed.shape[1]),
+                    weights=np.ascontiguousarray(packed, dtype=np.float32).tobytes()))
+        except IntegrityError:
+            pass  # another process kept this fingerprint meanwhile
