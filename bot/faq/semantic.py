@@ -20,7 +20,7 @@ from typing import Protocol
 
 import numpy as np
 
-from bot.faq.embedding import Encoder
+from bot.faq.embedding import QUESTION_TOKENS, Encoder
 from bot.faq.matching import IndexEntry, Matcher, exact_wordings
 from bot.faq.policy import Scored
 from bot.text import MATCH_CHAR_LIMIT, phrasing_key
@@ -256,7 +256,7 @@ class SemanticMatcher:
         as one of an entry's phrasings ranks that entry first, with score 1 and `exact`."""
         if self._classifier is None or not text.strip():
             return self._lexical.rank(text, limit) if self._lexical else []
-        vector = self._encoder.embed([text[:MATCH_CHAR_LIMIT]])
+        vector = self._encoder.embed([text[:MATCH_CHAR_LIMIT]], QUESTION_TOKENS)
         scores = self._classifier.probabilities(vector)[0]
         if self._lexical is not None:
             scores = (1.0 - self._w.lexical) * scores
