@@ -246,6 +246,7 @@ class SemanticMatcher:
     def __init__(self, entries: Sequence[IndexEntry], vectors: PhrasingVectors,
                  lexical: Matcher | None, weights: SemanticWeights = SemanticWeights()) -> None:
         self._ids = [e.entry_id for e in entries]
+        self._index = {entry_id: i for i, entry_id in enumerate(self._ids)}
         self._in_scope = [e.in_scope for e in entries]
         self._encoder, self._lexical, self._w = vectors.encoder, lexical, weights
         self._exact = exact_wordings(entries)
@@ -260,11 +261,12 @@ class SemanticMatcher:
         scores = self._classifier.probabilities(vector)[0]
         if self._lexical is not None:
             scores = (1.0 - self._w.lexical) * scores
-            index = {entry_id: i for i, entry_id in enumerate(self._ids)}
             for s in self._lexical.rank(text, limit=max(limit, 5)):
-                scores[index[s.entry_id]] += self._w.lexical * s.score
+                scores[self._index[s.entry_id]] += self._w.lexical * s.score
         exact = self._exact.get(phrasing_key(text))
-        order = [int(i) for i in np.argsort(-scores, kind="stable")[: limit + 1]]
+        k = min(limit + 1, len(scores))  # the best k, without sorting thousands of entries
+        best = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else range(k)
+        order = sorted((int(i) for i in best), key=lambda i: (-scores[i], i))
         ranked = [Scored(self._ids[i], min(float(scores[i]), 1.0), self._in_scope[i])
                   for i in order if i != exact]
         if exact is not None:
