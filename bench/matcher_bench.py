@@ -1,5 +1,11 @@
 """Matcher benchmark: prints one table of latency, index build time and CLI cold start.
 
+`--matcher lexical` measures the lexical matcher alone; `--matcher fused` (the default) the
+lexical matcher fused with the semantic stage, whose latency includes embedding the question
+with the real model. On the synthetic packs the phrasings' vectors are random unit vectors
+(embedding 120,000 made-up phrasings would take the machine an hour; a vector's values do
+not change the time to rank), and the memory the model and the index take is printed.
+
 Measures, with deterministic queries (random.Random(seed)):
   * `Matcher.rank` latency p50/p99 (nearest rank) on the shipped pack, over each entry's
     phrasings plus mutated variants (typos, long posts with the question buried, off-topic);
@@ -9,6 +15,7 @@ Measures, with deterministic queries (random.Random(seed)):
 Targets are printed next to the figures; nothing is asserted.
 
 Run from the repo root:  .venv/bin/python bench/matcher_bench.py [--quick] [--seed N]
+                         [--matcher lexical|fused]
 """
 
 from __future__ import annotations
@@ -21,12 +28,18 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+import tracemalloc
+from collections.abc import Callable, Mapping, Sequence
 from itertools import accumulate
 from pathlib import Path
 
+import numpy as np
+
+from bot.app import PACK_VECTORS
+from bot.faq.embedding import Encoder, load_encoder, locate_model
 from bot.faq.knowledge_pack import index_entry, load_pack
-from bot.faq.matching import IndexEntry, Matcher, index_entries
+from bot.faq.matching import IndexEntry, Matcher, Ranker, index_entries
+from bot.faq.semantic import PhrasingVectors, SemanticMatcher, read_shipped, text_key
 from bot.faq.vocabulary import Vocabulary
 from bot.resources import knowledge_dir
 
@@ -52,7 +65,39 @@ OFF_TOPIC = [
     "what is the capital of australia", "my dog keeps barking at night what do i do",
     "best python library for plotting charts", "how do i reset my wifi router",
 ]
-P99_PACK_MS, P99_10K_MS, BUILD_10K_S, COLD_S = 2.0, 10.0, 2.0, 1.0  # targets
+P99_PACK_MS, P99_10K_MS, BUILD_10K_S, COLD_S = 2.0, 10.0, 2.0, 1.0  # targets, lexical
+FUSED_P99_PACK_MS, FUSED_P99_10K_MS, FUSED_COLD_S = 30.0, 60.0, 1.5  # targets, fused
+
+
+class MemoryStore:
+    """Phrasing vectors held in memory, for the benchmark (no database)."""
+
+    def __init__(self, vectors: Mapping[str, np.ndarray]) -> None:
+        self.kept = dict(vectors)
+
+    def vectors(self, model_id: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        return {k: self.kept[k] for k in keys if k in self.kept}
+
+    def save(self, model_id: str, vectors: Mapping[str, np.ndarray]) -> None:
+        self.kept.update(vectors)
+
+    def classifier(self, fingerprint: str) -> np.ndarray | None:
+        return None  # every build fits: the build time includes the fit
+
+    def save_classifier(self, fingerprint: str, packed: np.ndarray) -> None:
+        pass
+
+
+def random_vectors(entries: list[IndexEntry], seed: int) -> dict[str, np.ndarray]:
+    """A random unit vector per phrasing, near its entry's own random direction."""
+    rng = np.random.default_rng(seed)
+    out: dict[str, np.ndarray] = {}
+    for e in entries:
+        centre = rng.standard_normal(384).astype(np.float32)
+        for p in e.phrasings:
+            v = centre + rng.standard_normal(384).astype(np.float32)
+            out[text_key(p)] = v / np.linalg.norm(v)
+    return out
 
 
 def typo(text: str, rng: random.Random) -> str:
@@ -126,14 +171,28 @@ def synthetic_entries(n: int, seed: int) -> list[IndexEntry]:
     return entries
 
 
-def build(entries: list[IndexEntry], vocab: Vocabulary, runs: int) -> tuple[Matcher, float]:
-    """The matcher and the best of `runs` build times, in seconds."""
+def build(entries: list[IndexEntry], vocab: Vocabulary, runs: int,
+          vectors: PhrasingVectors | None = None) -> tuple[Ranker, float, float]:
+    """The matcher, the best of `runs` build times in seconds, and the MB its build kept
+    allocated (the phrasing vectors it read are counted before: see `main`)."""
+    def one() -> Ranker:
+        indexed = index_entries(entries)
+        lexical = Matcher(indexed, vocab)
+        return lexical if vectors is None else SemanticMatcher(indexed, vectors, lexical)
+
     times = []
     for _ in range(runs):
         t = time.perf_counter()
-        matcher = Matcher(index_entries(entries), vocab)
+        matcher = one()
         times.append(time.perf_counter() - t)
-    return matcher, min(times)
+    kept = 0.0
+    if vectors is not None:  # one more build, traced (tracing slows it: not timed)
+        del matcher
+        tracemalloc.start()
+        matcher = one()
+        kept = tracemalloc.get_traced_memory()[0] / 2**20
+        tracemalloc.stop()
+    return matcher, min(times), kept
 
 
 def pct(values: Sequence[float], p: float) -> float:
@@ -142,7 +201,7 @@ def pct(values: Sequence[float], p: float) -> float:
     return ordered[max(math.ceil(p / 100 * len(ordered)) - 1, 0)]
 
 
-def measure(matcher: Matcher, warmup: list[tuple[str, str]],
+def measure(matcher: Ranker, warmup: list[tuple[str, str]],
             queries: list[tuple[str, str]]) -> dict[str, list[float]]:
     """Per-kind rank() latencies in ms (key "all" too), after a warm-up pass."""
     for _, q in warmup:
@@ -157,12 +216,13 @@ def measure(matcher: Matcher, warmup: list[tuple[str, str]],
     return out
 
 
-def cold_start(runs: int) -> list[float]:
+def cold_start(runs: int, matcher: str) -> list[float]:
     """Wall seconds of `forumbot ask` runs after one warm-up run that seeds the database."""
     script = Path(sys.executable).parent / "forumbot"
     with tempfile.TemporaryDirectory() as data:
         env = {k: v for k, v in os.environ.items() if not k.startswith("FORUMBOT_")}
         env["FORUMBOT_DATA_DIR"] = data
+        env["FORUMBOT_MATCHER"] = matcher
         cmd = [str(script), "ask", "who sets the milestones?"]
         times = []
         for i in range(runs + 1):
@@ -192,21 +252,42 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer queries and runs (< ~60 s)")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--matcher", choices=("lexical", "fused"), default="fused")
     args = ap.parse_args()
-    quick, seed = args.quick, args.seed
+    quick, seed, fused = args.quick, args.seed, args.matcher == "fused"
     pack = load_pack(knowledge_dir())
     real = [index_entry(e) for e in pack.entries] + list(pack.out_of_scope)
+    pack_p99, big_p99 = (FUSED_P99_PACK_MS, FUSED_P99_10K_MS) if fused else (P99_PACK_MS,
+                                                                            P99_10K_MS)
     # label, entries, measured queries, build runs, p99 target (ms), build target (s)
     cases: list[tuple[str, list[IndexEntry], int, int, float | None, float | None]] = [
-        ("real pack", real, 1000 if quick else 2500, 3, P99_PACK_MS, None),
+        ("real pack", real, 1000 if quick else 2500, 3, pack_p99, None),
         ("synthetic 1,000", synthetic_entries(1000, seed), 500 if quick else 1500, 3, None, None),
         ("synthetic 10,000", synthetic_entries(10000, seed), 200 if quick else 1000,
-         1 if quick else 2, P99_10K_MS, BUILD_10K_S),
+         1 if quick else 2, big_p99, None if fused else BUILD_10K_S),
     ]
+    encoder: Encoder | None = None
+    if fused:
+        tracemalloc.start()
+        encoder = load_encoder(locate_model())
+        model_mb = tracemalloc.get_traced_memory()[0] / 2**20
+        tracemalloc.stop()
+        print(f"model: {model_mb:.1f} MB allocated by Python and numpy while loading; "
+              "onnxruntime's own memory is in the process's peak RSS below")
     row("what", "entries", "queries", "p50 ms", "p99 ms", "build s", "target")
     print("-" * 110)
     for label, entries, n, runs, p99_target, build_target in cases:
-        matcher, built = build(entries, pack.vocabulary, runs)
+        vectors = None
+        if encoder is not None:
+            known = (read_shipped(knowledge_dir() / PACK_VECTORS, encoder.model_id).vectors
+                     if entries is real else random_vectors(entries, seed))
+            vectors = PhrasingVectors(encoder, MemoryStore(known))
+            count = len(vectors.of([p for e in entries for p in e.phrasings]))
+            print(f"{label}: {count} phrasing vectors, {count * 384 * 4 / 2**20:.1f} MB "
+                  "(float32, kept for refits after an edit)")
+        matcher, built, kept = build(entries, pack.vocabulary, runs, vectors)
+        if encoder is not None:
+            print(f"{label}: matcher {kept:.1f} MB (lexical index, classifier)")
         phrasings = [p for e in entries if e.in_scope for p in e.phrasings]
         warmup = make_queries(phrasings, max(n // 5, 50), seed + 1)
         queries = make_queries(phrasings, n, seed, all_phrasings=entries is real)
@@ -220,10 +301,15 @@ def main() -> None:
             notes = [check("p99 ms", pct(v, 99), p99_target), check("build s", built, build_target)]
             row(label + ": rank", len(entries), len(v), p50, p99, f"{built:.3f}",
                 "; ".join(x for x in notes if x))
-    times = cold_start(3 if quick else 5)
+    times = cold_start(3 if quick else 5, args.matcher)
+    cold = FUSED_COLD_S if fused else COLD_S
     row("forumbot ask cold start (med/max)", len(real), len(times),
         f"{pct(times, 50) * 1000:.0f}", f"{max(times) * 1000:.0f}", "-",
-        f"{check('median s', pct(times, 50), COLD_S)}; {check('max s', max(times), COLD_S)}")
+        f"{check('median s', pct(times, 50), cold)}; {check('max s', max(times), cold)}")
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of this benchmark process: {peak:.0f} MB")
 
 
 if __name__ == "__main__":

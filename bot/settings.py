@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.errors import SettingsError
-from bot.faq.policy import Thresholds
+from bot.faq.policy import FUSED_THRESHOLDS, Thresholds
 
 DEFAULT_DB_FILENAME = "forumbot.db"
+MATCHERS = ("lexical", "semantic", "fused")  # FORUMBOT_MATCHER; fused is the default
 
 
 def default_data_dir() -> Path:
@@ -25,12 +26,17 @@ class Settings:
 
     database_url: str
     data_dir: Path = Path(".")
-    thresholds: Thresholds = field(default_factory=Thresholds)
+    thresholds: Thresholds = field(default_factory=Thresholds)  # the lexical matcher's
     knowledge_dir: Path | None = None
     log_level: str = "WARNING"
     log_format: str = "text"  # or "json": one object per line
     seed_on_start: bool = True
     inbox_retention_days: int = 90
+    matcher: str = "fused"
+    model_path: Path | None = None  # an operator's own export of the model
+    model_sha256: str | None = None  # ...and the checksum it must have
+    fused_thresholds: Thresholds = FUSED_THRESHOLDS
+    lexical_weight: float = 0.3  # the lexical score's share of the fused score
 
 
 def _float(environ: Mapping[str, str], key: str, default: float) -> float:
@@ -129,6 +135,27 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
             f"FORUMBOT_SUGGEST_THRESHOLD={thresholds.suggest} must not exceed "
             f"FORUMBOT_ANSWER_THRESHOLD={thresholds.answer}"
         )
+    fused = Thresholds(
+        answer=_float(environ, "FORUMBOT_FUSED_ANSWER_THRESHOLD", FUSED_THRESHOLDS.answer),
+        answer_margin=_float(environ, "FORUMBOT_FUSED_ANSWER_MARGIN",
+                             FUSED_THRESHOLDS.answer_margin),
+        suggest=_float(environ, "FORUMBOT_FUSED_SUGGEST_THRESHOLD", FUSED_THRESHOLDS.suggest),
+        long_post_margin=_float(environ, "FORUMBOT_FUSED_LONG_POST_MARGIN",
+                                FUSED_THRESHOLDS.long_post_margin),
+    )
+    if fused.suggest > fused.answer:
+        raise SettingsError(
+            f"FORUMBOT_FUSED_SUGGEST_THRESHOLD={fused.suggest} must not exceed "
+            f"FORUMBOT_FUSED_ANSWER_THRESHOLD={fused.answer}"
+        )
+    matcher = environ.get("FORUMBOT_MATCHER", "").strip().lower() or "fused"
+    if matcher not in MATCHERS:
+        raise SettingsError(f"FORUMBOT_MATCHER={matcher!r} is not one of {', '.join(MATCHERS)}")
+    model = environ.get("FORUMBOT_MODEL_PATH", "").strip()
+    checksum = environ.get("FORUMBOT_MODEL_SHA256", "").strip().lower()
+    if checksum and (len(checksum) != 64 or not all(c in "0123456789abcdef" for c in checksum)):
+        raise SettingsError(f"FORUMBOT_MODEL_SHA256={checksum[:80]!r} is not a sha256 "
+                            "(64 hexadecimal digits)")
     knowledge = environ.get("FORUMBOT_KNOWLEDGE_DIR", "").strip()
     level = environ.get("FORUMBOT_LOG_LEVEL", "WARNING").strip().upper()
     if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
@@ -148,4 +175,9 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         log_format=log_format,
         seed_on_start=_bool(environ, "FORUMBOT_SEED_ON_START", True),
         inbox_retention_days=_days(environ, "FORUMBOT_INBOX_RETENTION_DAYS", 90),
+        matcher=matcher,
+        model_path=Path(model).expanduser() if model else None,
+        model_sha256=checksum or None,
+        fused_thresholds=fused,
+        lexical_weight=_float(environ, "FORUMBOT_LEXICAL_WEIGHT", 0.3),
     )

@@ -95,11 +95,14 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def make_app() -> Iterator[Callable[..., App]]:
-    """Build apps through the real composition root; engines are disposed afterwards."""
+    """Build apps through the real composition root; engines are disposed afterwards. They
+    match lexically unless a test asks for `matcher="fused"` (tests/faq/test_semantic.py
+    covers the semantic stage)."""
     built: list[App] = []
 
     def factory(database_url: str, **overrides: object) -> App:
-        app = build_app(Settings(database_url=database_url, **overrides))  # type: ignore[arg-type]
+        options = {"matcher": "lexical", **overrides}
+        app = build_app(Settings(database_url=database_url, **options))  # type: ignore[arg-type]
         built.append(app)
         return app
 
@@ -120,7 +123,7 @@ def forumbot(
 ) -> Callable[..., tuple[int, str, str]]:
     """Run `forumbot ARGS...` on a fresh data folder; returns the exit status, standard output
     and standard error."""
-    environ = {"FORUMBOT_DATA_DIR": str(tmp_path / "data")}
+    environ = {"FORUMBOT_DATA_DIR": str(tmp_path / "data"), "FORUMBOT_MATCHER": "lexical"}
 
     def call(*args: str) -> tuple[int, str, str]:
         status = run(list(args), environ)

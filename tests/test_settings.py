@@ -54,3 +54,24 @@ def test_inbox_words_are_kept_ninety_days_unless_configured() -> None:
     assert settings_from_environ({}).inbox_retention_days == 90
     assert settings_from_environ({"FORUMBOT_INBOX_RETENTION_DAYS": "30"}).inbox_retention_days \
         == 30
+
+
+def test_the_matcher_and_model_are_read_from_named_settings(tmp_path: Path) -> None:
+    settings = settings_from_environ({
+        "FORUMBOT_MATCHER": "Semantic", "FORUMBOT_MODEL_PATH": str(tmp_path),
+        "FORUMBOT_MODEL_SHA256": "AB" * 32, "FORUMBOT_FUSED_ANSWER_THRESHOLD": "0.5",
+        "FORUMBOT_LEXICAL_WEIGHT": "0.25",
+    })
+    assert (settings.matcher, settings.model_path, settings.model_sha256) == (
+        "semantic", tmp_path, "ab" * 32)
+    assert settings.fused_thresholds.answer == 0.5 and settings.lexical_weight == 0.25
+    assert settings_from_environ({}).matcher == "fused"
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("FORUMBOT_MATCHER", "neural"), ("FORUMBOT_MODEL_SHA256", "1234"),
+    ("FORUMBOT_FUSED_SUGGEST_THRESHOLD", "0.9"),
+])
+def test_a_bad_matcher_setting_is_refused_naming_the_key(key: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=key):
+        settings_from_environ({key: value})

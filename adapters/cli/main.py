@@ -40,7 +40,7 @@ from bot.errors import UserError
 from bot.faq.evaluation import predict, read_labelled, score
 from bot.faq.knowledge_pack import load_pack
 from bot.resources import knowledge_dir
-from bot.settings import Settings, settings_from_environ, sqlite_url
+from bot.settings import MATCHERS, Settings, settings_from_environ, sqlite_url
 
 if TYPE_CHECKING:
     import uvicorn
@@ -109,6 +109,8 @@ def _parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("eval", help="measure the matcher on labelled questions")
     evaluate.add_argument("file", type=Path, help='JSON lines: {"q": ..., "topic": id or null}')
     evaluate.add_argument("--predictions", type=Path, help="write one decision per question here")
+    evaluate.add_argument("--matcher", choices=MATCHERS,
+                          help="measure this matcher instead of FORUMBOT_MATCHER's")
 
     define_handoff_commands(sub)
 
@@ -211,6 +213,7 @@ def _eval(app: App, args: argparse.Namespace) -> int:
             args.predictions.write_text(text, encoding="utf-8")
         except OSError as exc:
             raise UserError(f"cannot write {args.predictions}: {exc.strerror}") from None
+    print(f"matcher                            {app.matcher}")
     print(f"questions                          {report.questions} "
           f"({report.in_scope} in scope, {report.off_topic} off-topic)")
     print(f"in-scope answered right            {report.answered_right:6.1%}")
@@ -245,6 +248,8 @@ def run(argv: Sequence[str], environ: dict[str, str]) -> int:
         if args.command == "discord":  # needs no database
             return print_invite(args, environ)
         settings: Settings = settings_from_environ(environ)
+        if args.command == "eval" and args.matcher:
+            settings = dataclasses.replace(settings, matcher=args.matcher)
         if args.command == "knowledge":
             # The sync seeds exactly the pack it is given, not the shipped one first.
             settings = dataclasses.replace(settings, seed_on_start=False)

@@ -13,10 +13,16 @@ from bot.strict_json import NotJson, load_json
 
 @dataclass(frozen=True)
 class Labelled:
-    """A question and the entry id that answers it (None: off-topic, must be declined)."""
+    """A question and the entry id that answers it (None: off-topic, must be declined), and
+    other entries that answer it acceptably (`also`)."""
 
     q: str
     topic: str | None
+    also: tuple[str, ...] = ()
+
+    def answered_by(self, entry_id: str | None) -> bool:
+        """Whether answering with `entry_id` is right."""
+        return self.topic is not None and entry_id in (self.topic, *self.also)
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,8 @@ class Report:
 
 
 def read_labelled(lines: Iterable[str], source: str) -> list[Labelled]:
-    """Parse JSON lines `{"q": ..., "topic": id or null}`; extra keys are ignored."""
+    """Parse JSON lines `{"q": ..., "topic": id or null, "also": [ids]}` (`also` optional);
+    extra keys are ignored."""
     rows: list[Labelled] = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -69,7 +76,10 @@ def read_labelled(lines: Iterable[str], source: str) -> list[Labelled]:
         topic = data.get("topic")
         if topic is not None and not isinstance(topic, str):
             raise UserError(f"{source}:{number}: \"topic\" must be an id or null")
-        rows.append(Labelled(data["q"], topic))
+        also = data.get("also", [])
+        if not isinstance(also, list) or not all(isinstance(a, str) for a in also):
+            raise UserError(f"{source}:{number}: \"also\" must be a list of ids")
+        rows.append(Labelled(data["q"], topic, tuple(also) if topic is not None else ()))
     return rows
 
 
@@ -103,11 +113,11 @@ def score(rows: Sequence[Labelled], predictions: Sequence[Prediction]) -> Report
         return hits / total if total else 0.0
 
     right = sum(1 for r, p in in_scope if p.decision.outcome is Outcome.ANSWER
-                and p.decision.entry_id == r.topic)
-    wrong = sum(1 for r, p in answered if p.decision.entry_id != r.topic)
+                and r.answered_by(p.decision.entry_id))
+    wrong = sum(1 for r, p in answered if not r.answered_by(p.decision.entry_id))
     declined = sum(1 for _, p in off if p.decision.outcome is Outcome.DECLINE)
     among = sum(1 for r, p in in_scope
-                if r.topic == p.decision.entry_id or r.topic in p.decision.suggestions)
+                if any(r.answered_by(e) for e in (p.decision.entry_id, *p.decision.suggestions)))
     ms = [p.seconds * 1000 for p in predictions]
     return Report(
         questions=len(rows),

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bot.faq.entries import FaqEntry
-from bot.faq.matching import Matcher
+from bot.faq.matching import Ranker
 from bot.faq.policy import Decision, Thresholds, decide
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ class Snapshot:
     """The live entries by id and a matcher built over them."""
 
     entries: Mapping[str, FaqEntry]
-    matcher: Matcher
+    matcher: Ranker
 
     def decide(self, text: str, thresholds: Thresholds) -> Decision:
         """Answer, suggest or decline for a message, by this snapshot's matcher."""

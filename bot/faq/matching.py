@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, compress, filterfalse, pairwise
+from typing import Protocol
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -36,6 +37,14 @@ from bot.text import (
 )
 
 STOP_STEMS = frozenset(stem(w) for w in STOPWORDS)
+
+
+class Ranker(Protocol):
+    """What ranks entries for a message: this lexical `Matcher`, or the semantic stage."""
+
+    def rank(self, text: str, limit: int = 5) -> list[Scored]:
+        """The best `limit` entries for `text`, best first, scores in [0, 1]."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -209,7 +218,7 @@ class Matcher:
         self._known = set(self._known_words)
         self._typo_pools: dict[tuple[int, str], list[str]] = {}
         self._index(corpus, row_of_text, len(texts))
-        self._exact = _exact_wordings(entries)
+        self._exact = exact_wordings(entries)
         self._token = lru_cache(maxsize=16384)(self._corrected_stem)
 
     def _set_rows(self, token_sets: list[str], texts_per_entry: list[int]) -> np.ndarray:
@@ -458,7 +467,7 @@ class Matcher:
         return sorted(range(1, len(lexical)), key=lambda u: -strength[u])[: self._w.fuzzy_units]
 
 
-def _exact_wordings(entries: Sequence[IndexEntry]) -> dict[str, int]:
+def exact_wordings(entries: Sequence[IndexEntry]) -> dict[str, int]:
     """Each phrasing's key and its entry's index, leaving out keys two entries share."""
     owners: dict[str, int] = {}
     shared: set[str] = set()

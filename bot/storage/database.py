@@ -16,7 +16,7 @@ from bot.errors import UNAVAILABLE, Unavailable
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest migration's revision (a test checks it against Alembic). Knowing it lets a start
 # on an up-to-date database skip importing Alembic, which is most of a cold start.
-SCHEMA_REVISION = "0006_hardening"
+SCHEMA_REVISION = "0008_semantic"
 # Any fixed number: every process upgrading the same PostgreSQL takes this lock first.
 _PG_MIGRATION_LOCK = 7_361_042_215
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -335,3 +336,22 @@ class RelayThreadRow(Base):
     channel: Mapped[str] = mapped_column(String(200))
     thread: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class PhrasingVectorRow(Base):
+    """A phrasing's sentence vector (float32 bytes), by model and the sha256 of its text."""
+
+    __tablename__ = "phrasing_vectors"
+    model: Mapped[str] = mapped_column(String(64), primary_key=True)
+    text_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
+class SemanticClassifierRow(Base):
+    """The classifier last fitted on the phrasing vectors, by a fingerprint of its inputs:
+    the weights as float32 bytes, one row per dimension and the bias last."""
+
+    __tablename__ = "semantic_classifiers"
+    fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
+    classes: Mapped[int] = mapped_column(Integer, nullable=False)
+    weights: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)

