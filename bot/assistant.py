@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from bot import commands
 from bot.commands import Command
 from bot.contracts.personal import PersonalDesk
-from bot.errors import NotFound, UserError, described
+from bot.errors import NotFound, Unavailable, UserError, described
 from bot.faq.commands import MODERATOR_HELP
 from bot.faq.desk import FaqDesk
 from bot.faq.entries import PERSONAL_TOPICS, FaqEntry
@@ -94,6 +94,9 @@ class Assistant:
         """Run one logging write; a failure is logged, never the member's problem."""
         try:
             record()
+        except Unavailable:
+            log.warning("could not write to the question log: the database is not answering")
+            return False
         except Exception as exc:
             log.error("could not write to the question log: %s", described(exc))
             return False
