@@ -108,6 +108,9 @@ class Assistant:
         """Run one logging write; a failure is logged, never the member's problem."""
         try:
             record()
+        except Unavailable:
+            log.warning("could not write to the question log: the database is not answering")
+            return False
         except Exception as exc:
             log.error("could not write to the question log: %s", described(exc))
             return False

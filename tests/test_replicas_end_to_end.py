@@ -146,6 +146,9 @@ def test_two_replicas_on_one_postgresql_behave_as_one_assistant(
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() \
             == [SCHEMA_REVISION]
+        entries = conn.execute(text("SELECT count(*) FROM faq_entries")).scalar()
+        versions = conn.execute(text("SELECT count(*) FROM faq_versions")).scalar()
+        assert entries and versions == entries, "the pack was seeded once"
 
     # The contract, and a link code, arrive by webhook; Bram links at the console.
     created = _event("evt_1", "contract.created", {

@@ -42,30 +42,41 @@ def _connection_lost(context: ExceptionContext) -> None:
 
 
 _TURN = "forumbot_turn"  # in a connection's info while its transaction holds the turn
+_BUSY_SECONDS = 30  # how long a writer waits for SQLite's lock, and for its turn before that
 
 
 class _Turns:
-    """A first-come, first-served turn per thread, taken again freely by the thread holding it."""
+    """A first-come, first-served turn per thread, taken again freely by the thread holding it.
 
-    def __init__(self) -> None:
+    A thread that waits longer than `patience` goes ahead without it, to SQLite's own busy wait
+    (and its "database is locked" error): a turn never given back cannot hang the process.
+    """
+
+    def __init__(self, patience: float = _BUSY_SECONDS) -> None:
         self._mutex = threading.Lock()
         self._waiting: deque[threading.Lock] = deque()
         self._holder: int | None = None
         self._depth = 0
+        self._patience = patience
 
-    def take(self) -> None:
+    def take(self) -> bool:
+        """Wait for the turn; False when it was not had within `patience` seconds."""
         me = threading.get_ident()
         with self._mutex:
             if self._holder in (None, me):
                 self._holder = me
                 self._depth += 1
-                return
+                return True
             turn = threading.Lock()
             turn.acquire()
             self._waiting.append(turn)
-        turn.acquire()  # released by give_back, which has made this thread the holder
+        had = turn.acquire(timeout=self._patience)  # released by give_back, for this thread
         with self._mutex:
+            if not had and turn in self._waiting:
+                self._waiting.remove(turn)
+                return False
             self._holder, self._depth = me, 1
+            return True
 
     def give_back(self) -> None:
         with self._mutex:
@@ -92,7 +103,7 @@ def make_engine(url: str) -> Engine:
     file_backed = bool(parsed.database) and parsed.database != ":memory:"
     if file_backed:
         Path(str(parsed.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
+    engine = create_engine(url, connect_args={"timeout": _BUSY_SECONDS})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -116,13 +127,13 @@ def make_engine(url: str) -> Engine:
         # IMMEDIATE takes the write lock up front, so two writers queue instead of deadlocking.
         # Threads of this process queue first, in order, instead of all polling the file's
         # lock (SQLite's busy wait sleeps up to 100 ms a try and favours nobody: the tail).
-        turns.take()
-        connection.info[_TURN] = True
+        if turns.take():
+            connection.info[_TURN] = True
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
-            connection.info.pop(_TURN, None)
-            turns.give_back()
+            if connection.info.pop(_TURN, False):
+                turns.give_back()
             raise
 
     @event.listens_for(engine, "commit")
