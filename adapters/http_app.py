@@ -145,7 +145,7 @@ def create_http_app(
             return _refused(event, exc), "refused"
         except Unavailable:
             return _refused(event, WebhookRejected(503, "the database is not answering; send "
-                                                        "the event again later")), "unavailable"
+                                                        "the event again later")), "failed"
         except Exception as exc:  # database errors quote the rows' values: log the type only
             what = f"event {event.id} ({event.type.value})" if event else "request"
             log.error("webhook %s failed: %s", what, type(exc).__name__)
