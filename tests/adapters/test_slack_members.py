@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,21 +22,6 @@ from tests.adapters.slack_fake import (
 )
 
 MENTION = f"<@{BOT_USER}>"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    fake = FakeSlack(moderators=["UMOD"])
-    stop = fake.start()
-    yield fake
-    stop()
-
-
-@pytest.fixture
-def serve(app: App, fake: FakeSlack) -> Iterator[Serve]:
-    server = Serve(app, fake)
-    yield server
-    server.stop()
 
 
 def posted(fake: FakeSlack, count: int = 1, channel: str | None = None) -> list[dict[str, Any]]:

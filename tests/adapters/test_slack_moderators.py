@@ -5,11 +5,8 @@ refused, privately, and nothing changes."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
-
-import pytest
 
 from bot.app import App
 from bot.faq.editing import EntryChanges
@@ -24,21 +21,6 @@ from tests.adapters.slack_fake import (
 )
 
 MODERATOR = "UMOD"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    fake = FakeSlack(moderators=[MODERATOR])
-    stop = fake.start()
-    yield fake
-    stop()
-
-
-@pytest.fixture
-def serve(app: App, fake: FakeSlack) -> Iterator[Serve]:
-    server = Serve(app, fake)
-    yield server
-    server.stop()
 
 
 def submit(serve: Serve, view: dict[str, Any], typed: dict[str, str],

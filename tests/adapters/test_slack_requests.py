@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, select
@@ -24,21 +24,6 @@ from tests.adapters.slack_fake import (
 )
 
 MENTION = f"<@{BOT_USER}>"
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeSlack]:
-    fake = FakeSlack(moderators=["UMOD"])
-    stop = fake.start()
-    yield fake
-    stop()
-
-
-@pytest.fixture
-def serve(app: App, fake: FakeSlack) -> Iterator[Serve]:
-    server = Serve(app, fake)
-    yield server
-    server.stop()
 
 
 def _claims(app: App) -> int:
