@@ -84,6 +84,10 @@ async def serve(app: App, secret: str | None, config: DiscordConfig, host: str, 
     finally:
         server.should_exit = True
         await client.close()
+        # Closed while still logging in or connecting, discord.py's AutoShardedClient does
+        # not notice: `launch_shard` retries a failed gateway connection every 5 s forever
+        # (the session it needs is closed). The client is closed, so its task is ended.
+        bot.cancel()
         stopped.cancel()
         await asyncio.gather(web, bot, stopped, return_exceptions=True)
         desk.close()
