@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +26,7 @@ from tests.adapters.slack_fake import (
     mention_event,
     signed_headers,
 )
+from tests.serve_process import free_port, start_serve, stop, wait_healthy
 
 
 @pytest.fixture
@@ -36,12 +35,6 @@ def fake() -> Iterator[FakeSlack]:
     stop = fake.start()
     yield fake
     stop()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.mark.slow
@@ -54,24 +47,13 @@ def test_forumbot_serve_answers_slack_and_sends_notifications_as_direct_messages
         add_notification(session, "slack:T1/UALICE", "slack", "linked", {"account": "acc-1"},
                          datetime.now(UTC))
     engine.dispose()
-    port = _free_port()
-    env = {**os.environ, "FORUMBOT_DATA_DIR": str(tmp_path), "FORUMBOT_DATABASE_URL": url,
-           "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
-           "SLACK_API_URL": fake.api_url, "FORUMBOT_LOG_LEVEL": "INFO"}
-    env.pop("SLACK_APP_TOKEN", None)
-    server = subprocess.Popen([sys.executable, "-m", "adapters.cli.main", "serve",
-                               "--port", str(port)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    port = free_port()
+    server, base = start_serve(tmp_path, {
+        "FORUMBOT_DATABASE_URL": url, "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SECRET, "SLACK_APP_TOKEN": "", "SLACK_API_URL": fake.api_url,
+        "FORUMBOT_LOG_LEVEL": "INFO"}, port)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
-                break
-            except httpx.TransportError:
-                assert server.poll() is None and time.monotonic() < deadline
-                time.sleep(0.05)
+        wait_healthy(server, base, within=20)
         body = json.dumps(mention_event(f"<@{BOT_USER}> who sets the milestones?"))
         response = httpx.post(f"{base}/slack/events", content=body,
                               headers={"Content-Type": "application/json"} |
@@ -80,8 +62,8 @@ def test_forumbot_serve_answers_slack_and_sends_notifications_as_direct_messages
         posts = fake.wait_for("chat.postMessage", 2)
         assert sorted(p["channel"] for p in posts) == ["CGENERAL", "DUALICE"]
     finally:
-        server.terminate()
-        output = server.communicate(timeout=20)[0].decode()
+        stop(server)
+    output = (tmp_path / f"serve-{port}.log").read_text()
     assert server.returncode in (0, -signal.SIGTERM), output
     assert "who sets" not in output and "acc-1" not in output
 

@@ -5,11 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +30,7 @@ from bot.contracts.webhook_events import ContractSnapshot
 from bot.messages import Reply
 from bot.storage.event_store import SqlEventStore
 from bot.storage.models import NotificationRow, WebhookEventRow
+from tests.serve_process import free_port, start_serve, stop, wait_healthy
 
 SECRET = "whsec_for_tests"
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -468,31 +465,14 @@ def test_logs_and_responses_never_carry_titles_amounts_or_link_codes(
     assert "evt_5" in caplog.text and "milestone.refunded" in caplog.text
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.slow
 def test_forumbot_serve_takes_a_signed_event_over_http(tmp_path: Path) -> None:
-    port = _free_port()
-    env = {**os.environ, "FORUMBOT_DATA_DIR": str(tmp_path),
-           "FORUMBOT_DATABASE_URL": f"sqlite+pysqlite:///{tmp_path}/forumbot.db",
-           "FORUMBOT_WEBHOOK_SECRET": SECRET, "FORUMBOT_LOG_LEVEL": "INFO"}
-    server = subprocess.Popen([sys.executable, "-m", "adapters.cli.main", "serve",
-                               "--port", str(port)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    port = free_port()
+    server, base = start_serve(tmp_path, {
+        "FORUMBOT_DATABASE_URL": f"sqlite+pysqlite:///{tmp_path}/forumbot.db",
+        "FORUMBOT_WEBHOOK_SECRET": SECRET, "FORUMBOT_LOG_LEVEL": "INFO"}, port)
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                assert httpx.get(f"{base}/healthz").json() == {"status": "ok"}
-                break
-            except httpx.TransportError:
-                assert server.poll() is None and time.monotonic() < deadline
-                time.sleep(0.05)
+        wait_healthy(server, base, within=10)
         body = json.dumps(event("contract.created", {
             "contract": SEED["contracts"][0], "accounts": SEED["accounts"][:2]})).encode()
         stamp = str(int(time.time()))
@@ -500,8 +480,8 @@ def test_forumbot_serve_takes_a_signed_event_over_http(tmp_path: Path) -> None:
                               headers=signed(body, stamp=stamp))
         assert (response.status_code, response.json()) == (200, {"status": "applied"})
     finally:
-        server.terminate()
-        output = server.communicate(timeout=10)[0].decode()
+        stop(server)
+    output = (tmp_path / f"serve-{port}.log").read_text()
     # uvicorn shuts the app down, then ends by the signal it was sent, as servers do.
     assert server.returncode in (0, -signal.SIGTERM), output
     assert "Application shutdown complete" in output
