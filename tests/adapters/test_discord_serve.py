@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 from datetime import timedelta
@@ -27,6 +26,7 @@ from bot.delivery import UNREACHABLE_HOLD
 from bot.errors import SettingsError, UserError
 from bot.storage.models import NotificationRow
 from bot.storage.outbox_store import add_notification
+from tests.serve_process import free_port
 
 NOTICE = {"event": "milestone_funded", "role": "freelancer",
           "contract": {"id": "C-1", "title": "Logo and brand kit"},
@@ -35,12 +35,6 @@ NOTICE = {"event": "milestone_funded", "role": "freelancer",
                         "funded_at": "2026-11-25T10:00:00+00:00", "submitted_at": None,
                         "approved_at": None, "available_at": None},
           "invoice": None}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def notify(app: App, *users: str) -> None:

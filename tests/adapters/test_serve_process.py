@@ -24,15 +24,10 @@ from bot.contracts.linking import new_code
 from bot.contracts.webhook import sign
 from bot.storage.database import make_engine
 from bot.storage.models import ContractRow, WebhookEventRow
+from tests.serve_process import free_port
 
 SECRET = "whsec_Zq81operationsSECRET"
 DB_PASSWORD = "pw_Kx93notForLogs"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _signed(body: bytes, secret: str = SECRET) -> dict[str, str]:
@@ -76,7 +71,7 @@ def serve(tmp_path: Path) -> Iterator[Any]:
     started: list[Served] = []
 
     def start(env: dict[str, str]) -> Served:
-        port = _free_port()
+        port = free_port()
         output = tmp_path / f"serve-{port}.log"
         with output.open("wb") as sink:
             process = subprocess.Popen(
