@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Engine, delete, select, text
+from sqlalchemy import Engine, bindparam, delete, select, text
 from sqlalchemy.orm import Session
 
 from bot.contracts.linking import (
@@ -45,8 +45,8 @@ def _serialised(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_REDEEM_LOCK})
 
 
-def _link(row: LinkRow) -> Link:
-    return Link(row.identity, row.account_id, row.platform, row.notify, row.linked_at)
+_LINK_OF = select(LinkRow.account_id, LinkRow.platform, LinkRow.notify, LinkRow.linked_at).where(
+    LinkRow.identity == bindparam("identity"))
 
 
 class SqlLinkStore:
@@ -56,9 +56,12 @@ class SqlLinkStore:
         self._engine = engine
 
     def link_of(self, identity: str) -> Link | None:
-        with Session(self._engine) as session:
-            row = session.get(LinkRow, identity)
-            return _link(row) if row else None
+        # Asked for every question a member sends: one Core statement, without an ORM session.
+        with self._engine.connect() as conn:
+            row = conn.execute(_LINK_OF, {"identity": identity}).first()
+        if row is None:
+            return None
+        return Link(identity, row.account_id, row.platform, row.notify, row.linked_at)
 
     def issue_code(self, account_id: str, now: datetime) -> str:
         code = new_code()

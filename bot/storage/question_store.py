@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, case, delete, func, select, true, update
+from sqlalchemy import CursorResult, Engine, case, delete, func, insert, select, true, update
 from sqlalchemy.orm import Session
 
 from bot.audit import AuditRecord
@@ -63,12 +63,13 @@ class SqlQuestionLog:
 
     def record_question(self, question: AskedQuestion) -> None:
         """Log one question's outcome; one with text opens an inbox item."""
-        with Session(self._engine) as session, session.begin():
-            session.add(QuestionRow(
-                at=self._clock(), platform=question.platform,
-                channel_private=question.channel_private, outcome=question.outcome.value,
-                entry_id=question.entry_id, suggestions=list(question.suggestions),
-                text=question.text, inbox_status="open" if question.text else None))
+        # Written for every question: one Core insert, without an ORM session.
+        with self._engine.begin() as conn:
+            conn.execute(insert(QuestionRow), {
+                "at": self._clock(), "platform": question.platform,
+                "channel_private": question.channel_private, "outcome": question.outcome.value,
+                "entry_id": question.entry_id, "suggestions": list(question.suggestions),
+                "text": question.text, "inbox_status": "open" if question.text else None})
         self._forget_now_and_then()
 
     def record_pick(self, text: str, entry_id: str) -> None:
