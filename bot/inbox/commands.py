@@ -53,13 +53,13 @@ class InboxRequest:
 def _number(text: str) -> int:
     """A group or pick number as listed (`#12` or `12`)."""
     digits = text.removeprefix("#")
-    if not (digits.isascii() and digits.isdecimal()) or int(digits) < 1:
+    if not (digits.isascii() and digits.isdecimal()) or len(digits) > 9 or int(digits) < 1:
         raise argparse.ArgumentTypeError(f"{text[:20]!r} is not a number from the inbox listing")
     return int(digits)
 
 
 def _limit(text: str) -> int:
-    if not (text.isascii() and text.isdecimal()) or int(text) < 1:
+    if not (text.isascii() and text.isdecimal()) or len(text) > 9 or int(text) < 1:
         raise argparse.ArgumentTypeError(f"--limit must be a whole number from 1, "
                                          f"not {text[:20]!r}")
     return int(text)

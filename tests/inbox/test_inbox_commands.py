@@ -43,6 +43,8 @@ def test_chat_requests_name_the_group_or_pick_and_the_entry() -> None:
     ("inbox attach 12", "the following arguments are required: ID"),
     ("inbox dismiss twelve", "'twelve' is not a number from the inbox listing"),
     ("inbox --limit 0", "--limit must be a whole number from 1, not '0'"),
+    ("inbox attach " + "9" * 5000 + " escrow", "'99999999999999999999' is not a number from"),
+    ("inbox --limit " + "9" * 5000, "--limit must be a whole number from 1, not '9999"),
     ("inbox create 1 x --title T", "the following arguments are required: --answer"),
     ("inbox accept 1 --as ana", "unrecognized arguments: --as ana"),
 ])
