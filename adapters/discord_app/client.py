@@ -46,6 +46,9 @@ class ForumbotClient(discord.AutoShardedClient):
             discord.VoiceClient.warn_dave = False
         if config.shard_ids is not None:
             options["shard_ids"] = list(config.shard_ids)
+        # No cache of recent messages: nothing reads it (edits and deletions are ignored, a
+        # hand-off thread's first post is fetched), and keeping every message costs each event.
+        options.setdefault("max_messages", None)
         super().__init__(intents=intents_for(config),
                          allowed_mentions=discord.AllowedMentions.none(),
                          shard_count=config.shards, **options)

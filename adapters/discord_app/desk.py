@@ -28,6 +28,7 @@ from bot.delivery import take_pending
 from bot.messages import Incoming, Reply
 from bot.rendering import Trusted
 from bot.storage.outbox_store import SqlOutbox
+from bot.storage.platform_store import SqlPlatformStore
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -89,6 +90,7 @@ class DiscordDesk:
         self.limit = RateLimit()
         self.boot = secrets.token_hex(4)  # in the custom ids of forms this process opened
         self.open_forms: set[str] = set()  # custom ids of the forms open now
+        self.store = SqlPlatformStore(app.engine)
         self._workers = ThreadPoolExecutor(WORKERS, thread_name_prefix="forumbot-discord")
 
     def attach(self, client: discord.Client) -> None:
@@ -117,6 +119,11 @@ class DiscordDesk:
         """
         return await asyncio.get_running_loop().run_in_executor(
             self._workers, functools.partial(function, *args, **kwargs))
+
+    def claim(self, message_id: int) -> bool:
+        """Claim a message for this process (in a worker thread); False when another process
+        that received it too answers it."""
+        return self.store.claim(f"{translate.PLATFORM}:message:{message_id}", self.clock())
 
     def render(self, reply: Reply) -> str:
         """The reply as Discord text, within one message."""
