@@ -37,7 +37,7 @@ async def on_message(desk: DiscordDesk, message: discord.Message) -> None:
         log.info("discord: user %s is over the rate limit; message left alone",
                  message.author.id)
         return
-    if isinstance(channel, discord.DMChannel) or message.guild is None:
+    if isinstance(channel, discord.DMChannel):
         await _answer(desk, message, message.content, private=True)
         return
     if isinstance(channel, discord.Thread) and \
@@ -62,7 +62,11 @@ async def on_message(desk: DiscordDesk, message: discord.Message) -> None:
 def _addressed(desk: DiscordDesk, message: discord.Message) -> bool:
     """Whether the bot has anything to do with a message (cheap: no database)."""
     channel = message.channel
-    return (message.guild is None or translate.mentions(message.content, desk.bot_id)
+    if isinstance(channel, discord.DMChannel):
+        return True
+    if message.guild is None:  # a server this process does not run (another shard's)
+        return False
+    return (translate.mentions(message.content, desk.bot_id)
             or channel.id in desk.config.help_channels
             or (isinstance(channel, discord.Thread) and (
                 channel.parent_id in desk.config.help_forums

@@ -206,17 +206,16 @@ class FakeDiscord:
         """The next request whose path matches gets a 429 with `retry_after` (and a Via)."""
         self._rate_limits.append((re.compile(path_pattern), retry_after))
 
-    async def dispatch(self, event: str, data: JSONObject, everywhere: bool = False) -> None:
-        """Send one DISPATCH event to the shard it belongs to, as Discord does: a guild's
-        events to shard (guild id >> 22) % count, DMs to shard 0; `everywhere` sends it on
-        every identified connection (two sessions of one shard, as during a restart)."""
+    async def dispatch(self, event: str, data: JSONObject) -> None:
+        """Send one DISPATCH event to the sessions of the shard it belongs to, as Discord
+        does: a guild's events to shard (guild id >> 22) % count, DMs to shard 0."""
         self.sequence += 1
         payload = {"op": 0, "t": event, "s": self.sequence, "d": data}
         guild = data.get("guild_id")
         for conn in self.connections:
             if not conn.identified or conn.ws.closed:
                 continue
-            if everywhere or conn.shard is None or conn.shard[0] == (
+            if conn.shard is None or conn.shard[0] == (
                     (int(guild) >> 22) % conn.shard[1] if guild else 0):
                 await self._send(conn, payload)
 

@@ -22,7 +22,7 @@ from discord_harness import (
     point_at,
     running,
 )
-from fake_discord import FakeDiscord
+from fake_discord import BOT_ID, FakeDiscord
 
 from bot.app import App
 from bot.faq.policy import Outcome
@@ -155,4 +155,19 @@ def test_a_message_two_processes_receive_is_answered_once(
                 assert len(posted(fake, fake.dm_channel_of(MEMBER))) == 1
         finally:
             await fake.stop()
+    run(scenario)
+
+
+def test_a_message_from_a_server_this_process_does_not_run_is_not_taken_for_a_dm(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, _):
+            stray = fake.message(GENERAL, f"<@{BOT_ID}> my contract", fake.user(MEMBER),
+                                 guild_id="910000000000000999", mentions=[fake.bot_user()])
+            await fake.dispatch("MESSAGE_CREATE", stray)
+            await fake.mention(MEMBER, FIRST, GENERAL)  # then one that is answered
+            body, = await fake.wait_for(lambda: posted(fake, GENERAL))
+            await asyncio.sleep(0.3)
+            assert len(posted(fake, GENERAL)) == 1 and "milestones" in body["content"]
+            assert fake.posts("POST", "/users/@me/channels") == []
     run(scenario)
