@@ -94,7 +94,7 @@ class ForumbotClient(discord.AutoShardedClient):
 
     async def on_message(self, message: discord.Message) -> None:
         """Every message the gateway delivers goes to the desk, which decides."""
-        await messages.on_message(self.desk, message)
+        await self.desk.handling(messages.on_message(self.desk, message))
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         """A click on a button the bot no longer knows, or a form opened before a restart,
