@@ -147,10 +147,9 @@ async def _help_post(desk: DiscordDesk, message: discord.Message, text: str, *,
     if answered is None:
         return
     reply, rendered = answered
-    if reply.template != "answer":
+    if reply.template != "answer" or reply.private:
         return
-    (_, content), = rendered
-    await message.reply(content, mention_author=False, **kwargs_for(view_for(reply)))
+    await message.reply(rendered[0][1], mention_author=False, **kwargs_for(view_for(reply)))
 
 
 async def _answered_in(desk: DiscordDesk, thread: discord.Thread, entry_id: str) -> bool:
