@@ -120,6 +120,8 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     "moderator_reply": {"text": "Write to support @everyone"},
     "relay_unreadable": {},
     "relay_failed": {},
+    "relay_withdrawn": {},
+    "handoff_withdrawn": {},
     "button_expired": {},
     "form_expired": {"typed": ["Late fees", "**No** late fee @here"]},
     "slow_down": {},

@@ -7,6 +7,7 @@ until the Slack and Discord adapters add theirs to this test.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import queue
 import subprocess
@@ -222,3 +223,119 @@ def _events(engine: Any) -> list[str]:
     with engine.connect() as conn:
         return [str(e) for e in conn.execute(text(
             "SELECT context->>'event' FROM notifications ORDER BY id")).scalars()]
+
+
+DISCORD_BOOT = """
+import sys
+import discord.gateway
+import discord.http
+import yarl
+discord.http.Route.BASE = sys.argv[1]
+discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(sys.argv[3])
+from adapters.cli.main import main
+sys.argv = ["forumbot", "serve", "--port", sys.argv[2]]
+main()
+"""
+
+
+def test_discord_shards_split_over_two_replicas_answer_once_and_notify_once(
+    postgres_database: str, tmp_path: Path,
+) -> None:
+    """Two `forumbot serve` processes run the two halves of one bot's shards (as the README
+    shows), against a fake Discord: each shard runs in one process; during a rolling restart,
+    when the old and the new process both run a shard, a message is answered once; a member
+    linked on one replica gets a webhook's notification from the other once."""
+    from tests.adapters.fake_discord import FakeDiscord
+    from tests.serve_process import free_port
+
+    general, member = "920000000000000001", "940000000000000001"
+
+    def posted(fake: FakeDiscord, channel: str) -> list[Any]:
+        return [r.body for r in fake.posts("POST", f"/channels/{channel}/messages")]
+
+    async def scenario() -> None:
+        fake = FakeDiscord(text_channels={general: "general"})
+        await fake.start()
+        env = {**os.environ, "FORUMBOT_DATABASE_URL": postgres_database,
+               "FORUMBOT_WEBHOOK_SECRET": SECRET, "FORUMBOT_DATA_DIR": str(tmp_path),
+               "DISCORD_TOKEN": "replica-token", "FORUMBOT_DISCORD_SHARDS": "2",
+               "FORUMBOT_LOG_LEVEL": "INFO"}
+        started: list[tuple[subprocess.Popen[bytes], str]] = []
+        for shard in ("0", "1"):
+            port = free_port()
+            with (tmp_path / f"serve-{port}.log").open("wb") as log:
+                started.append((subprocess.Popen(
+                    [sys.executable, "-c", DISCORD_BOOT, fake.api_base, str(port),
+                     fake.gateway_url],
+                    env={**env, "FORUMBOT_DISCORD_SHARD_IDS": shard}, stdout=log,
+                    stderr=subprocess.STDOUT), f"http://127.0.0.1:{port}"))
+        try:
+            for process, base in started:
+                await asyncio.to_thread(wait_healthy, process, base, 60)
+            await fake.wait_for(lambda: sum(c.identified for c in fake.connections) == 2,
+                                timeout=60)
+            # Each shard runs in exactly one process.
+            shards = sorted(op["d"]["shard"] for op in fake.gateway_ops if op["op"] == 2)
+            assert shards == [[0, 2], [1, 2]]
+            await asyncio.sleep(1.0)  # the guild's shard has its guild
+
+            # A mention reaches the guild's shard (the first process) and is answered once.
+            await fake.mention(member, "who sets the milestones?", general)
+            await fake.wait_for(lambda: posted(fake, general), timeout=30)
+
+            # A rolling restart: the first process's successor runs shard 0 too until the
+            # old one stops. A mention reaching both sessions is answered once.
+            port = free_port()
+            with (tmp_path / f"serve-{port}.log").open("wb") as log:
+                successor = subprocess.Popen(
+                    [sys.executable, "-c", DISCORD_BOOT, fake.api_base, str(port),
+                     fake.gateway_url],
+                    env={**env, "FORUMBOT_DISCORD_SHARD_IDS": "0"}, stdout=log,
+                    stderr=subprocess.STDOUT)
+            started.append((successor, f"http://127.0.0.1:{port}"))
+            await fake.wait_for(lambda: sum(c.identified for c in fake.connections) == 3,
+                                timeout=60)
+            await asyncio.sleep(1.0)  # the successor has the guild too
+            await fake.mention(member, "what is escrow", general)
+            await fake.wait_for(lambda: posted(fake, general)[1:], timeout=30)
+            await asyncio.sleep(1.0)
+            assert len(posted(fake, general)) == 2
+            await asyncio.to_thread(stop, started[0][0])
+
+            # Linked with /link in a DM (shard 0), notified after a webhook on the other
+            # replica: one DM.
+            second, successor_base = started[1][1], started[2][1]
+            issued = _event("evt_d1", "link_code.issued", {"account_id": "acc-bram",
+                                                             "code": CODE})
+            created = _event("evt_d2", "contract.created", {
+                "accounts": [{"id": "acc-alice", "name": "Alice Moreau", "role": "freelancer"},
+                             {"id": "acc-bram", "name": "Bram Industries", "role": "client"}],
+                "contract": _contract([{"seq": 1, "title": "Sketches", "amount": "50.00",
+                                        "status": "not_funded"}])})
+            for event in (created, issued):
+                answer = await asyncio.to_thread(signed_post, second, SECRET, event)
+                assert answer.json() == {"status": "applied"}
+            command = {"id": "1", "name": "link", "type": 1,
+                       "options": [{"name": "code", "type": 3, "value": CODE}]}
+            linking = await fake.interaction(2, command, member)
+            told, = await fake.wait_for(lambda: fake.callbacks(linking), timeout=30)
+            assert "linked" in told["data"]["content"].lower()
+            funded = _event("evt_d3", "milestone.funded", {"contract_id": "C-1", "seq": 1})
+            answers = await asyncio.gather(*(asyncio.to_thread(signed_post, base, SECRET,
+                                                               funded)
+                                             for base in (successor_base, second)))
+            assert sorted(a.json()["status"] for a in answers) == ["applied", "duplicate"]
+            dm = fake.dm_channel_of(member)
+            updates = lambda: [b for b in posted(fake, dm)  # noqa: E731
+                               if "Logo and brand kit" in str(b.get("content"))]
+            await fake.wait_for(updates, timeout=60)
+            await asyncio.sleep(6.0)  # both delivery loops (every 5 s) have looked again
+            assert len(updates()) == 1
+        finally:
+            for process, _ in started:
+                await asyncio.to_thread(stop, process)
+            await fake.stop()
+        logs = "".join(p.read_text() for p in tmp_path.glob("serve-*.log"))
+        assert "Traceback" not in logs, logs
+
+    asyncio.run(scenario())

@@ -46,6 +46,9 @@ class ForumbotClient(discord.AutoShardedClient):
             discord.VoiceClient.warn_dave = False
         if config.shard_ids is not None:
             options["shard_ids"] = list(config.shard_ids)
+        # No cache of recent messages: nothing reads it (edits and deletions are ignored, a
+        # hand-off thread's first post is fetched), and keeping every message costs each event.
+        options.setdefault("max_messages", None)
         super().__init__(intents=intents_for(config),
                          allowed_mentions=discord.AllowedMentions.none(),
                          shard_count=config.shards, **options)
@@ -91,7 +94,7 @@ class ForumbotClient(discord.AutoShardedClient):
 
     async def on_message(self, message: discord.Message) -> None:
         """Every message the gateway delivers goes to the desk, which decides."""
-        await messages.on_message(self.desk, message)
+        await self.desk.handling(messages.on_message(self.desk, message))
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         """A click on a button the bot no longer knows, or a form opened before a restart,

@@ -28,6 +28,7 @@ from bot.delivery import take_pending
 from bot.messages import Incoming, Reply
 from bot.rendering import Trusted
 from bot.storage.outbox_store import SqlOutbox
+from bot.storage.platform_store import SqlPlatformStore
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -89,11 +90,35 @@ class DiscordDesk:
         self.limit = RateLimit()
         self.boot = secrets.token_hex(4)  # in the custom ids of forms this process opened
         self.open_forms: set[str] = set()  # custom ids of the forms open now
+        self.store = SqlPlatformStore(app.engine)
+        self.stopping = False  # set on shutdown: new messages are left to other processes
+        self._in_hand: set[asyncio.Task[Any]] = set()
         self._workers = ThreadPoolExecutor(WORKERS, thread_name_prefix="forumbot-discord")
 
     def attach(self, client: discord.Client) -> None:
         """The client this desk answers for."""
         self.client = client
+
+    async def handling(self, handler: Coroutine[Any, Any, None]) -> None:
+        """Run a message's handler, counted as in hand until it ends; none after `drain`."""
+        if self.stopping:
+            handler.close()
+            return
+        task = asyncio.current_task()
+        if task is not None:
+            self._in_hand.add(task)
+        try:
+            await handler
+        finally:
+            if task is not None:
+                self._in_hand.discard(task)
+
+    async def drain(self, within: float) -> None:
+        """Take no new messages and wait (up to `within` seconds) for those in hand to be
+        answered, so that stopping does not cut answers off halfway."""
+        self.stopping = True
+        if self._in_hand:
+            await asyncio.wait(set(self._in_hand), timeout=within)
 
     def close(self) -> None:
         """Stop the worker threads once the calls in hand are done."""
@@ -117,6 +142,11 @@ class DiscordDesk:
         """
         return await asyncio.get_running_loop().run_in_executor(
             self._workers, functools.partial(function, *args, **kwargs))
+
+    def claim(self, message_id: int) -> bool:
+        """Claim a message for this process (in a worker thread); False when another process
+        that received it too answers it."""
+        return self.store.claim(f"{translate.PLATFORM}:message:{message_id}", self.clock())
 
     def render(self, reply: Reply) -> str:
         """The reply as Discord text, within one message."""

@@ -1,5 +1,11 @@
-"""Messages the bot sees: DMs and mentions answered, help posts answered when confident, a
-moderator's reply in a hand-off thread relayed to the member; everything else left alone."""
+"""Messages the bot sees: DMs and mentions answered, help posts (and their authors' follow-ups
+in a help-forum thread) answered when confident, a moderator's reply in a hand-off thread
+relayed to the member; everything else left alone.
+
+Each message is claimed by its id in the database before it is answered, so that two
+processes that both receive it (two copies of one shard, or the old and the new process
+during a restart) answer it once.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +13,15 @@ import logging
 
 import discord
 
-from adapters.discord_app import translate
+from adapters.discord_app import handoff_posts, translate
 from adapters.discord_app.buttons import view_for
 from adapters.discord_app.desk import DiscordDesk, guarded, kwargs_for
 from bot.faq.entries import PERSONAL_TOPICS
 from bot.faq.policy import Outcome
-from bot.messages import Reply, deliveries
+from bot.messages import Delivery, Incoming, Reply, deliveries
 
 log = logging.getLogger(__name__)
+FOLLOW_UP_HISTORY = 50  # messages of a help-forum thread searched for an answer given already
 
 
 @guarded
@@ -30,7 +37,7 @@ async def on_message(desk: DiscordDesk, message: discord.Message) -> None:
         log.info("discord: user %s is over the rate limit; message left alone",
                  message.author.id)
         return
-    if isinstance(channel, discord.DMChannel) or message.guild is None:
+    if isinstance(channel, discord.DMChannel):
         await _answer(desk, message, message.content, private=True)
         return
     if isinstance(channel, discord.Thread) and \
@@ -46,12 +53,20 @@ async def on_message(desk: DiscordDesk, message: discord.Message) -> None:
             and channel.parent_id in desk.config.help_forums):
         title = channel.name if isinstance(channel, discord.Thread) else ""
         await _help_post(desk, message, translate.forum_post_text(title, message.content))
+        return
+    if isinstance(channel, discord.Thread) and channel.parent_id in desk.config.help_forums \
+            and channel.owner_id == message.author.id:
+        await _help_post(desk, message, message.content, follow_up=channel)
 
 
 def _addressed(desk: DiscordDesk, message: discord.Message) -> bool:
     """Whether the bot has anything to do with a message (cheap: no database)."""
     channel = message.channel
-    return (message.guild is None or translate.mentions(message.content, desk.bot_id)
+    if isinstance(channel, discord.DMChannel):
+        return True
+    if message.guild is None:  # a server this process does not run (another shard's)
+        return False
+    return (translate.mentions(message.content, desk.bot_id)
             or channel.id in desk.config.help_channels
             or (isinstance(channel, discord.Thread) and (
                 channel.parent_id in desk.config.help_forums
@@ -62,11 +77,13 @@ async def _answer(desk: DiscordDesk, message: discord.Message, text: str, *, pri
     moderator = desk.is_moderator_member(message.author)
     incoming = translate.incoming(text, message.author.id, message.channel.id,
                                   private=private, moderator=moderator)
-    reply = await desk.call(desk.app.assistant.handle, incoming)
+    answered = await desk.call(_answered, desk, message.id, incoming)
+    if answered is None:
+        return
+    reply, rendered = answered
     sent_private: discord.Message | None = None
-    for delivery in deliveries(incoming, reply):
+    for delivery, content in rendered:
         view = view_for(delivery.reply)
-        content = desk.render(delivery.reply)
         if delivery.private and not private:
             try:
                 sent_private = await message.author.send(content, **kwargs_for(view))
@@ -82,8 +99,20 @@ async def _answer(desk: DiscordDesk, message: discord.Message, text: str, *, pri
             await message.reply(content, mention_author=False, **kwargs_for(view))
     if reply.template == "handoff" and reply.context.get("queued"):
         await _passed_on(desk, message)
+    if reply.template == "forgotten":
+        await handoff_posts.withdraw(desk, message.author.id)
     if private:
         await _pending_notifications(desk, message)
+
+
+def _answered(desk: DiscordDesk, message_id: int, incoming: Incoming
+              ) -> tuple[Reply, list[tuple[Delivery, str]]] | None:
+    """The core's reply and its deliveries rendered, in a worker thread (the event loop only
+    sends them); None when another process claimed the message first."""
+    if not desk.claim(message_id):
+        return None
+    reply = desk.app.assistant.handle(incoming)
+    return reply, [(d, desk.render(d.reply)) for d in deliveries(incoming, reply)]
 
 
 async def _passed_on(desk: DiscordDesk, message: discord.Message) -> None:
@@ -102,23 +131,48 @@ async def _pending_notifications(desk: DiscordDesk, message: discord.Message) ->
         await message.channel.send(content)
 
 
-async def _help_post(desk: DiscordDesk, message: discord.Message, text: str) -> None:
-    """A post in an opted-in channel or forum: answered only when the match is confident."""
+async def _help_post(desk: DiscordDesk, message: discord.Message, text: str, *,
+                     follow_up: discord.Thread | None = None) -> None:
+    """A post in an opted-in channel or forum, or its author's follow-up in the post's thread:
+    answered only when the match is confident, and a follow-up only with an answer the
+    thread has not had from the bot yet."""
     decision = await desk.call(desk.app.assistant.decide, text)
     if decision.outcome is not Outcome.ANSWER or decision.entry_id in PERSONAL_TOPICS:
         return
+    if follow_up is not None and await _answered_in(desk, follow_up, str(decision.entry_id)):
+        return
     incoming = translate.incoming(text, message.author.id, message.channel.id,
                                   private=False)
-    reply = await desk.call(desk.app.assistant.handle, incoming)
-    if reply.template != "answer":
+    answered = await desk.call(_answered, desk, message.id, incoming)
+    if answered is None:
         return
-    await message.reply(desk.render(reply), mention_author=False, **kwargs_for(view_for(reply)))
+    reply, rendered = answered
+    if reply.template != "answer" or reply.private:
+        return
+    await message.reply(rendered[0][1], mention_author=False, **kwargs_for(view_for(reply)))
+
+
+async def _answered_in(desk: DiscordDesk, thread: discord.Thread, entry_id: str) -> bool:
+    """Whether the bot's recent answers in a thread include this entry (its rating buttons
+    carry the entry's id)."""
+    rating = translate.rate_id(entry_id, True)
+    async for earlier in thread.history(limit=FOLLOW_UP_HISTORY):
+        if earlier.author.id != desk.bot_id:
+            continue
+        for row in earlier.components:
+            for component in getattr(row, "children", [row]):
+                if getattr(component, "custom_id", None) == rating:
+                    return True
+    return False
 
 
 async def _relay(desk: DiscordDesk, message: discord.Message, thread: discord.Thread) -> None:
     """A moderator's reply in a hand-off thread reaches the member in a DM."""
     member_id = await _handoff_member(desk, thread)
-    if member_id is None:
+    if member_id is None or not await desk.call(desk.claim, message.id):
+        return
+    if member_id == handoff_posts.WITHDRAWN:
+        await message.reply(desk.render(Reply("relay_withdrawn")), mention_author=False)
         return
     text = translate.without_mentions_of(message.content, desk.bot_id)
     if not text:
@@ -136,7 +190,8 @@ async def _relay(desk: DiscordDesk, message: discord.Message, thread: discord.Th
 
 
 async def _handoff_member(desk: DiscordDesk, thread: discord.Thread) -> int | None:
-    """The member a hand-off thread is about: the one the bot's first post mentions."""
+    """The member a hand-off thread is about: the one the bot's first post mentions
+    (`WITHDRAWN` when the member was forgotten since)."""
     parent = thread.parent
     if not isinstance(parent, discord.TextChannel):
         return None
@@ -144,6 +199,8 @@ async def _handoff_member(desk: DiscordDesk, thread: discord.Thread) -> int | No
         starter = await parent.fetch_message(thread.id)
     except discord.NotFound:
         return None
-    if starter.author.id != desk.bot_id or not starter.raw_mentions:
+    if starter.author.id != desk.bot_id:
         return None
+    if not starter.raw_mentions:  # edited when the member asked to be forgotten
+        return handoff_posts.WITHDRAWN
     return starter.raw_mentions[0]

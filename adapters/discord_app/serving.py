@@ -24,6 +24,7 @@ from bot.delivery import Sender
 from bot.errors import UserError
 
 log = logging.getLogger(__name__)
+DRAIN_SECONDS = 10.0  # at most this long, messages in hand are answered before the client closes
 
 
 class _Server(uvicorn.Server):
@@ -83,6 +84,7 @@ async def serve(app: App, secret: str | None, config: DiscordConfig, host: str, 
             failure = bot.exception()
     finally:
         server.should_exit = True
+        await desk.drain(DRAIN_SECONDS)
         await client.close()
         # Closed while still logging in or connecting, discord.py's AutoShardedClient does
         # not notice: `launch_shard` retries a failed gateway connection every 5 s forever

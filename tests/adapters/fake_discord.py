@@ -64,6 +64,7 @@ class Connection:
     compressor: Any | None
     identified: bool = False
     resumed: bool = False
+    shard: tuple[int, int] | None = None  # [id, count] from IDENTIFY
 
 
 @dataclass
@@ -87,6 +88,7 @@ class FakeDiscord:
     _threads: dict[str, JSONObject] = field(default_factory=dict)
     messages: dict[str, JSONObject] = field(default_factory=dict)  # every message, by id
     expired: set[str] = field(default_factory=set)                 # interaction ids too old
+    channel_edits: list[tuple[str, JSONObject]] = field(default_factory=list)  # PATCH channel
     _interaction_channels: dict[str, str] = field(default_factory=dict)
     _posted: asyncio.Event = field(default_factory=asyncio.Event)
     _runner: web.AppRunner | None = None
@@ -205,11 +207,16 @@ class FakeDiscord:
         self._rate_limits.append((re.compile(path_pattern), retry_after))
 
     async def dispatch(self, event: str, data: JSONObject) -> None:
-        """Send one DISPATCH event on every identified gateway connection."""
+        """Send one DISPATCH event to the sessions of the shard it belongs to, as Discord
+        does: a guild's events to shard (guild id >> 22) % count, DMs to shard 0."""
         self.sequence += 1
         payload = {"op": 0, "t": event, "s": self.sequence, "d": data}
+        guild = data.get("guild_id")
         for conn in self.connections:
-            if conn.identified and not conn.ws.closed:
+            if not conn.identified or conn.ws.closed:
+                continue
+            if conn.shard is None or conn.shard[0] == (
+                    (int(guild) >> 22) % conn.shard[1] if guild else 0):
                 await self._send(conn, payload)
 
     async def mention(self, user_id: str, text: str, channel_id: str,
@@ -361,9 +368,10 @@ class FakeDiscord:
                 return _json({"message": "You are being rate limited.",
                               "retry_after": retry_after, "global": False}, status=429,
                              headers={"Via": "1.1 google", "X-RateLimit-Scope": "user"})
-        return await self._route(request.method, path, body)
+        return await self._route(request.method, path, body, dict(request.query))
 
-    async def _route(self, method: str, path: str, body: Any) -> web.Response:
+    async def _route(self, method: str, path: str, body: Any,
+                     query: dict[str, str]) -> web.Response:
         parts = path.strip("/").split("/")
         if method == "GET" and path == "/users/@me":
             return _json(self.bot_user())
@@ -385,8 +393,10 @@ class FakeDiscord:
             return _json(self._channel(self._dm_channel(str(body["recipient_id"]))))
         if parts[0] == "channels" and len(parts) == 3 and parts[2] == "messages":
             if method != "POST":
-                return _json([])
+                return _json(self._history(parts[1], query))
             return self._create_message(parts[1], body)
+        if parts[0] == "channels" and len(parts) == 2:
+            return self._channel_request(method, parts[1], body)
         if parts[0] == "channels" and len(parts) == 4 and method == "GET":
             found = self.messages.get(parts[3])
             if found is None or found["channel_id"] != parts[1]:
@@ -395,6 +405,11 @@ class FakeDiscord:
         if parts[0] == "channels" and "reactions" in parts:
             return web.Response(status=204)
         if parts[0] == "channels" and len(parts) == 4 and method == "PATCH":
+            found = self.messages.get(parts[3])
+            if found is not None and found["channel_id"] == parts[1]:
+                found.update({k: v for k, v in body.items() if k in ("content", "components")},
+                             edited_timestamp=_now_iso())
+                return _json(found)
             return _json(self.message(parts[1], body.get("content") or "", self.bot_user(),
                                       id=parts[3]))
         if parts[0] == "channels" and len(parts) == 5 and parts[4] == "threads":
@@ -420,6 +435,27 @@ class FakeDiscord:
                                       components=(body or {}).get("components", []),
                                       flags=(body or {}).get("flags", 0)))
         return _json({"message": "404: Not Found", "code": 0}, status=404)
+
+    def _history(self, channel_id: str, query: dict[str, str]) -> list[JSONObject]:
+        """A channel's messages, newest first, `before`/`after` an id, at most `limit`."""
+        before, after = int(query.get("before", 1 << 63)), int(query.get("after", 0))
+        found = [m for m in self.messages.values() if m["channel_id"] == channel_id
+                 and after < int(m["id"]) < before]
+        found.sort(key=lambda m: int(m["id"]), reverse=True)
+        return found[: int(query.get("limit", 50))]
+
+    def _channel_request(self, method: str, channel_id: str, body: Any) -> web.Response:
+        """GET or PATCH one channel or thread (a thread's new name is kept)."""
+        thread = self._threads.get(channel_id)
+        if thread is None:
+            if method == "GET" and (channel_id in self.text_channels or
+                                    channel_id in self._dm_owner):
+                return _json(self._channel(channel_id))
+            return _json({"message": "Unknown Channel", "code": 10003}, status=404)
+        if method == "PATCH":
+            thread.update({k: v for k, v in (body or {}).items() if k == "name"})
+            self.channel_edits.append((channel_id, dict(body or {})))
+        return _json(thread)
 
     def _create_message(self, channel_id: str, body: JSONObject) -> web.Response:
         owner = self._dm_owner.get(channel_id)
@@ -486,16 +522,21 @@ class FakeDiscord:
             await self._send(conn, {"op": 11})
         elif op == 2:
             conn.identified = True
+            if shard := payload["d"].get("shard"):
+                conn.shard = (int(shard[0]), int(shard[1]))
+            owns_guild = conn.shard is None or conn.shard[0] == (int(GUILD_ID) >> 22) % \
+                conn.shard[1]
             self.sequence += 1
             await self._send(conn, {"op": 0, "t": "READY", "s": self.sequence, "d": {
                 "v": 10, "user": self.bot_user(), "session_id": self.session_id,
                 "resume_gateway_url": self.gateway_url,
-                "guilds": [{"id": GUILD_ID, "unavailable": True}],
+                "guilds": [{"id": GUILD_ID, "unavailable": True}] if owns_guild else [],
                 "application": {"id": APP_ID, "flags": 0},
-                **({"shard": shard} if (shard := payload["d"].get("shard")) else {})}})
-            self.sequence += 1
-            await self._send(conn, {"op": 0, "t": "GUILD_CREATE", "s": self.sequence,
-                                    "d": self._guild()})
+                **({"shard": shard} if shard else {})}})
+            if owns_guild:
+                self.sequence += 1
+                await self._send(conn, {"op": 0, "t": "GUILD_CREATE", "s": self.sequence,
+                                        "d": self._guild()})
         elif op == 6:
             conn.identified = conn.resumed = True
             self.sequence += 1

@@ -258,3 +258,34 @@ def test_a_held_notification_is_shown_privately_with_the_members_next_contract_c
 
     asyncio.run(scenario())
     assert rows(app)[f"discord:{MEMBER}"].status == "delivered"
+
+
+def test_stopping_serve_lets_an_answer_in_hand_reach_the_member(
+        app: App, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    async def scenario() -> None:
+        fake = fake_discord()
+        await fake.start()
+        point_at(monkeypatch, fake)
+        stop = asyncio.Event()
+        options: dict[str, Any] = {"guild_ready_timeout": 0.05}
+        serving = asyncio.create_task(serve(app, None, config(), "127.0.0.1", free_port(),
+                                            "warning", stop=stop, client_options=options))
+        try:
+            await fake.wait_for(lambda: any(c.identified for c in fake.connections))
+            await fake.wait_for(lambda: fake.posts("PUT", r"/applications/.*/commands"))
+            # Discord asks the answer's post to wait: the answer is in hand when serve stops.
+            fake.rate_limit_next(f"/channels/{GENERAL}/messages", retry_after=0.5)
+            await fake.mention(MEMBER, "who sets the milestones?", GENERAL)
+            await fake.wait_for(lambda: fake.posts("POST", f"/channels/{GENERAL}/messages"))
+            stop.set()
+            await asyncio.wait_for(serving, 30)
+        finally:
+            stop.set()
+            await fake.stop()
+        posts = fake.posts("POST", f"/channels/{GENERAL}/messages")
+        assert len(posts) == 2  # refused once, then sent
+        assert "The client sets the milestones" in posts[1].body["content"]
+
+    with caplog.at_level("INFO"):
+        asyncio.run(scenario())
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text
