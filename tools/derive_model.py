@@ -10,7 +10,7 @@ This rewrites the graph so that the same int8 numbers are multiplied as integers
     the column's scale and the row's;
   * its input is quantized one row (token) at a time, symmetric, by the row's largest
     magnitude (per-tensor quantization, as onnxruntime's `quantize_dynamic` does it, moved
-    vectors further from the original: README, "The semantic stage");
+    vectors further from the original: README, "The model's arithmetic");
   * the word and position tables stay int8: the rows a question uses are gathered, then
     widened, instead of the whole 47 MB table at load.
 
