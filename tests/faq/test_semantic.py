@@ -1,7 +1,9 @@
-"""The semantic stage: the real model from its package, the classifier, fusing, the cache."""
+"""The semantic stage: the real model shipped inside forumbot, the classifier, fusing, the
+cache."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
 from collections.abc import Callable
@@ -13,7 +15,13 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from bot.app import PACK_VECTORS, App
-from bot.faq.embedding import MODEL_SHA256, Encoder, load_encoder, locate_model
+from bot.faq.embedding import (
+    MODEL_SHA256,
+    PACKAGED_MODEL,
+    Encoder,
+    load_encoder,
+    locate_model,
+)
 from bot.faq.knowledge_pack import KnowledgePack
 from bot.faq.matching import IndexEntry, Matcher
 from bot.faq.policy import Outcome
@@ -57,7 +65,14 @@ def test_the_tokenizer_gives_the_models_own_pieces() -> None:
 
 def test_the_packaged_model_is_verified_by_its_pinned_checksum() -> None:
     model = locate_model()
-    assert model.sha256 == MODEL_SHA256 and model.path.name == "model.onnx"
+    assert model.sha256 == MODEL_SHA256 and model.path == PACKAGED_MODEL
+
+
+def test_the_model_file_shipped_in_the_package_has_the_pinned_checksum() -> None:
+    digest = hashlib.sha256(PACKAGED_MODEL.read_bytes()).hexdigest()
+    assert digest == MODEL_SHA256, (
+        f"{PACKAGED_MODEL.name} is not the file pinned in bot/faq/embedding.py: derive it with "
+        "tools/derive_model.py, pin its sha256, then run tools/pack_vectors.py")
 
 
 def test_sentences_that_mean_the_same_are_closer_than_unrelated_ones(encoder: Encoder) -> None:
