@@ -10,24 +10,42 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, select
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Table,
+    bindparam,
+    case,
+    insert,
+    literal,
+    select,
+    type_coerce,
+)
 
 from bot.contracts.model import Contract, Invoice, Milestone, Role
 from bot.contracts.payment_notices import NOTIFICATION_TEMPLATE, Notice, notification_context
-from bot.storage.models import LinkRow, NotificationRow, ToldPaymentRow
+from bot.storage.models import LinkRow, NotificationRow, ToldPaymentRow, UtcDateTime
 from bot.storage.on_conflict import insert_new
 
 LINKS: Table = LinkRow.__table__  # type: ignore[assignment]
 TOLD: Table = ToldPaymentRow.__table__  # type: ignore[assignment]
 NOTIFICATIONS: Table = NotificationRow.__table__  # type: ignore[assignment]
 
-_NOTIFIED_LINKS = (select(LINKS.c.identity, LINKS.c.account_id, LINKS.c.platform)
-                   .where(LINKS.c.account_id.in_(bindparam("accounts", expanding=True)),
-                          LINKS.c.notify.is_(True))
-                   .order_by(LINKS.c.identity))
-_QUEUE = insert(NOTIFICATIONS)
+_NOW = bindparam("now", type_=UtcDateTime())
+# One notice queued for every linked identity of the contract's parties that has notifications
+# on, each with its party's context: one statement, in the order of the identities.
+_QUEUE = insert(NOTIFICATIONS).from_select(
+    ["identity", "platform", "template", "context", "status", "attempts", "created_at",
+     "next_attempt_at"],
+    select(LINKS.c.identity, LINKS.c.platform, literal(NOTIFICATION_TEMPLATE),
+           case((LINKS.c.account_id == bindparam("client"),
+                 type_coerce(bindparam("client_context"), JSON)),
+                else_=type_coerce(bindparam("freelancer_context"), JSON)),
+           literal("pending"), literal(0), _NOW, _NOW)
+    .where(LINKS.c.account_id.in_([bindparam("client"), bindparam("freelancer")]),
+           LINKS.c.notify.is_(True))
+    .order_by(LINKS.c.identity))
 
 
 def milestone_key(milestone: Milestone) -> str:
@@ -63,17 +81,10 @@ def notify_parties(conn: Connection, contract: Contract, found: Iterable[Notice]
     """Queue each notice (not told before) for the parties' linked identities that have
     notifications on, due at once; returns how many notices were told."""
     told = [n for n in found if first_telling(conn, contract.id, n, now)]
-    if not told:
-        return 0
-    parties = {contract.client: Role.CLIENT, contract.freelancer: Role.FREELANCER}
-    rows: list[dict[str, Any]] = [
-        {"identity": identity, "platform": platform, "template": NOTIFICATION_TEMPLATE,
-         "context": notification_context(notice, contract, parties[account_id], now),
-         "status": "pending", "attempts": 0, "created_at": now, "next_attempt_at": now,
-         "delivered_at": None}
-        for identity, account_id, platform in conn.execute(
-            _NOTIFIED_LINKS, {"accounts": list(parties)})
-        for notice in told]
-    if rows:
-        conn.execute(_QUEUE, rows)
+    if told:
+        conn.execute(_QUEUE, [{
+            "client": contract.client, "freelancer": contract.freelancer, "now": now,
+            "client_context": notification_context(n, contract, Role.CLIENT, now),
+            "freelancer_context": notification_context(n, contract, Role.FREELANCER, now),
+        } for n in told])
     return len(told)
