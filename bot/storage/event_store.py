@@ -75,7 +75,9 @@ def load_contract(conn: Connection, contract_id: str) -> Contract | None:
     """A stored contract, its row locked until the transaction ends; None if there is none.
 
     A fixed-price contract has only milestones and an hourly one only invoices (the import
-    and `_save` keep it so), so only the one kind is read.
+    and `_save` keep it so), so only the one kind is read. They are read after the lock, not
+    joined to its SELECT: on PostgreSQL a SELECT that waited for the lock would return the
+    joined rows as they were before the other transaction committed.
     """
     row = conn.execute(_CONTRACT, {"id": contract_id}).first()
     if row is None:
