@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.engine import ExceptionContext
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError, OperationalError
 
 from bot.errors import UNAVAILABLE, Unavailable
 
@@ -41,6 +42,9 @@ def _connection_lost(context: ExceptionContext) -> None:
         raise DatabaseUnavailable(error) from context.original_exception
 
 
+# A pooled connection idle longer than this is checked with a round trip before it is used.
+PING_AFTER_IDLE = 1.0  # seconds
+_IDLE_SINCE = "forumbot_idle_since"  # in a pooled connection's info: when it was given back
 _TURN = "forumbot_turn"  # in a connection's info while its transaction holds the turn
 _BUSY_SECONDS = 30  # how long a writer waits for SQLite's lock, and for its turn before that
 
@@ -89,16 +93,43 @@ class _Turns:
                 self._waiting.popleft().release()
 
 
+def _ping_when_idle(engine: Engine, idle: float = PING_AFTER_IDLE) -> None:
+    """Check a pooled connection as it is taken when it has been idle for `idle` seconds; a
+    dead one empties the pool, which connects again.
+
+    Unlike `pool_pre_ping`, a connection given back within the last second is not checked: a
+    round trip saved per transaction (a webhook event is about ten). A server that went away
+    within that second fails the one transaction that meets it, which empties the pool too.
+    """
+    @event.listens_for(engine, "checkin")
+    def _given_back(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _taken(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or time.monotonic() - since < idle:
+            return  # a new connection, or one that just worked
+        dialect = engine.dialect
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as exc:
+            if dialect.is_disconnect(exc, dbapi_connection, None):
+                raise InvalidatePoolError() from exc
+            raise
+
+
 def make_engine(url: str) -> Engine:
     """An engine for `url`; a SQLite file gets its folder created and real transactions.
 
     On a database server, a lost or refused connection raises `DatabaseUnavailable`, and the
-    pool reconnects by itself once the server answers again.
+    pool reconnects by itself once the server answers again (`_ping_when_idle`).
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url)
         event.listen(engine, "handle_error", _connection_lost)
+        _ping_when_idle(engine)
         return engine
     file_backed = bool(parsed.database) and parsed.database != ":memory:"
     if file_backed:

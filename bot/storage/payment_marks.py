@@ -11,14 +11,41 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Table,
+    bindparam,
+    case,
+    insert,
+    literal,
+    select,
+    type_coerce,
+)
 
 from bot.contracts.model import Contract, Invoice, Milestone, Role
 from bot.contracts.payment_notices import NOTIFICATION_TEMPLATE, Notice, notification_context
-from bot.storage.models import LinkRow, ToldPaymentRow
-from bot.storage.outbox_store import add_notification
+from bot.storage.models import LinkRow, NotificationRow, ToldPaymentRow, UtcDateTime
+from bot.storage.on_conflict import insert_new
+
+LINKS: Table = LinkRow.__table__  # type: ignore[assignment]
+TOLD: Table = ToldPaymentRow.__table__  # type: ignore[assignment]
+NOTIFICATIONS: Table = NotificationRow.__table__  # type: ignore[assignment]
+
+_NOW = bindparam("now", type_=UtcDateTime())
+# One notice queued for every linked identity of the contract's parties that has notifications
+# on, each with its party's context: one statement, in the order of the identities.
+_QUEUE = insert(NOTIFICATIONS).from_select(
+    ["identity", "platform", "template", "context", "status", "attempts", "created_at",
+     "next_attempt_at"],
+    select(LINKS.c.identity, LINKS.c.platform, literal(NOTIFICATION_TEMPLATE),
+           case((LINKS.c.account_id == bindparam("client"),
+                 type_coerce(bindparam("client_context"), JSON)),
+                else_=type_coerce(bindparam("freelancer_context"), JSON)),
+           literal("pending"), literal(0), _NOW, _NOW)
+    .where(LINKS.c.account_id.in_([bindparam("client"), bindparam("freelancer")]),
+           LINKS.c.notify.is_(True))
+    .order_by(LINKS.c.identity))
 
 
 def milestone_key(milestone: Milestone) -> str:
@@ -37,35 +64,27 @@ def _told_key(notice: Notice) -> str | None:
     return invoice_key(notice.invoice) if notice.invoice is not None else None
 
 
-def first_telling(session: Session, contract_id: str, notice: Notice, now: datetime) -> bool:
+def first_telling(conn: Connection, contract_id: str, notice: Notice, now: datetime) -> bool:
     """Whether the notice is told now: any but `payment_available` always is; that one only
-    the first time for its milestone or invoice (the mark is written here)."""
+    the first time for its milestone or invoice (the mark is written here; a mark already
+    there, or inserted meanwhile by another replica or a webhook, means it was told)."""
     key = _told_key(notice)
     if key is None:
         return True
-    if session.get(ToldPaymentRow, (contract_id, key)) is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(ToldPaymentRow(contract_id=contract_id, item=key, told_at=now))
-    except IntegrityError:  # another replica, or a webhook, told it meanwhile
-        return False
-    return True
+    marked = conn.execute(insert_new(conn, TOLD),
+                          {"contract_id": contract_id, "item": key, "told_at": now})
+    return marked.first() is not None
 
 
-def notify_parties(session: Session, contract: Contract, found: Iterable[Notice],
+def notify_parties(conn: Connection, contract: Contract, found: Iterable[Notice],
                    now: datetime) -> int:
     """Queue each notice (not told before) for the parties' linked identities that have
-    notifications on; returns how many notices were told."""
-    told = [n for n in found if first_telling(session, contract.id, n, now)]
-    if not told:
-        return 0
-    parties = {contract.client: Role.CLIENT, contract.freelancer: Role.FREELANCER}
-    links = session.scalars(select(LinkRow).where(
-        LinkRow.account_id.in_(parties), LinkRow.notify.is_(True)).order_by(LinkRow.identity))
-    for link in links:
-        for notice in told:
-            context = notification_context(notice, contract, parties[link.account_id], now)
-            add_notification(session, link.identity, link.platform, NOTIFICATION_TEMPLATE,
-                             context, now)
+    notifications on, due at once; returns how many notices were told."""
+    told = [n for n in found if first_telling(conn, contract.id, n, now)]
+    if told:
+        conn.execute(_QUEUE, [{
+            "client": contract.client, "freelancer": contract.freelancer, "now": now,
+            "client_context": notification_context(n, contract, Role.CLIENT, now),
+            "freelancer_context": notification_context(n, contract, Role.FREELANCER, now),
+        } for n in told])
     return len(told)

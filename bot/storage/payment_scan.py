@@ -55,7 +55,7 @@ class SqlPaymentScan:
                 due[contract_id].discard(item)
             told = 0
             for contract_id in sorted(c for c, items in due.items() if items):
-                contract = load_contract(session, contract_id)
+                contract = load_contract(session.connection(), contract_id)
                 if contract is None:
                     continue
                 items = due[contract_id]
@@ -64,5 +64,5 @@ class SqlPaymentScan:
                 found += [Notice("payment_available", invoice=v) for v in contract.invoices
                           if invoice_key(v) in items
                           and invoice_view(v, contract.currency, now)["status"] == "available"]
-                told += notify_parties(session, contract, found, now)
+                told += notify_parties(session.connection(), contract, found, now)
             return told
