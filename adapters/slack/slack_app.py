@@ -33,7 +33,7 @@ from adapters.slack import members, moderation
 from adapters.slack.config import SlackConfig
 from adapters.slack.runtime import ModeratorGroup, SlackRuntime
 from adapters.slack.sender import SlackSender
-from adapters.slack.web_api import API_TIMEOUT, library_logger, sync_client, web_client
+from adapters.slack.web_api import library_logger, sync_client, web_client
 from bot.app import App, utc_now
 from bot.storage.platform_store import SqlPlatformStore
 
@@ -150,7 +150,7 @@ def slack_platform(app: App, config: SlackConfig,
     async def running() -> AsyncIterator[None]:
         # One connection pool for every Web API call while serving (a session per call
         # would open a connection per call).
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=API_TIMEOUT),
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=config.api_timeout),
                                          connector=aiohttp.TCPConnector(limit=64)) as session:
             bolt.client.session = session
             try:

@@ -45,6 +45,8 @@ class FakeSlack:
     moderators: list[str] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
     fail: dict[str, int] = field(default_factory=dict)  # method -> status to answer once
+    # method -> seconds to wait once before answering (the call is done and recorded first)
+    delay: dict[str, float] = field(default_factory=dict)
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     port: int = 0
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -116,6 +118,10 @@ class FakeSlack:
         ts = f"1700000000.{next(self._ts):06d}"
         params["_ts"] = ts  # the ts a posted message gets
         self._record(method, params)
+        with self._lock:
+            wait = self.delay.pop(method, None)
+        if wait is not None:
+            await asyncio.sleep(wait)
         status = self.fail.pop(method, None)
         if status is not None:
             return web.json_response({"ok": False, "error": "fake_failure"}, status=status)
