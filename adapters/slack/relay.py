@@ -88,7 +88,7 @@ async def relay_reply(rt: SlackRuntime, client: AsyncWebClient, body: dict[str, 
                       event: dict[str, Any]) -> None:
     """A reply in a moderators' thread that holds a member's question goes to the member."""
     channel, thread = str(event["channel"]), str(event["thread_ts"])
-    target = await rt.call(rt.store.thread_target, relay_key(channel, thread))
+    target = await rt.call(rt.store.thread_target, relay_key(channel, thread), rt.clock())
     if target is None:
         return
     team, user = team_of(body, event), str(event["user"])

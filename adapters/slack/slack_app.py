@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,9 @@ def build_bolt(app: App, config: SlackConfig,
     bolt = AsyncApp(client=client, signing_secret=config.signing_secret or "unused",
                     logger=library_logger(), name="forumbot",
                     request_verification_enabled=not config.socket_mode)
-    runtime = SlackRuntime(app, config, SqlPlatformStore(app.engine),
+    # A question's relay thread lasts as long as the inbox keeps the question's words.
+    store = SqlPlatformStore(app.engine, timedelta(days=app.settings.inbox_retention_days))
+    runtime = SlackRuntime(app, config, store,
                            ModeratorGroup(client, config.moderator_group), clock)
     members.register(bolt, runtime)
     moderation.register(bolt, runtime)

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -24,7 +25,7 @@ import httpx
 import uvicorn
 from aiohttp import WSMsgType, web
 
-from bot.app import App
+from bot.app import App, utc_now
 
 BOT_USER = "UBOT"
 TEAM = "T1"
@@ -258,7 +259,8 @@ def event_callback(event: dict[str, Any], event_id: str | None = None) -> dict[s
 class Serve:
     """`forumbot serve` on a free port of 127.0.0.1 with Slack configured against `fake`."""
 
-    def __init__(self, app: App, fake: FakeSlack, environ: dict[str, str] | None = None) -> None:
+    def __init__(self, app: App, fake: FakeSlack, environ: dict[str, str] | None = None,
+                 clock: Callable[[], datetime] = utc_now) -> None:
         from adapters.http_app import create_http_app
         from adapters.slack.config import slack_config
         from adapters.slack.slack_app import slack_platform
@@ -269,7 +271,7 @@ class Serve:
                                "FORUMBOT_SLACK_HELP_CHANNELS": "CHELP",
                                "FORUMBOT_SLACK_MODERATOR_GROUP": "S1"} | (environ or {}))
         assert config is not None
-        self.platform = slack_platform(app, config)
+        self.platform = slack_platform(app, config, clock)
         self.fake = fake
         asgi = create_http_app(app, None, senders=[self.platform.sender],
                                routes=self.platform.routes, running=[self.platform.running])
