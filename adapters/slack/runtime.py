@@ -140,26 +140,33 @@ class SlackRuntime:
         event_id = body.get("event_id")
         key = f"slack:event:{event_id}" if isinstance(event_id, str) and event_id else None
 
-        def claimed() -> tuple[bool, T | None]:
+        def claimed() -> tuple[T] | None:  # None: claimed before
             if key is not None and not self.store.claim(key, self.clock()):
-                return False, None
-            return True, prepare()
+                return None
+            return (prepare(),)
 
         try:
-            fresh, prepared = await self.call(claimed)
-            if not fresh:
-                log.info("slack event %s: already answered (a retry)", event_id)
-                return
-            await send(prepared)  # type: ignore[arg-type]
+            prepared = await self.call(claimed)
         except Exception as exc:  # logged by id and type only: messages quote members' words
-            if not _outcome_unknown(exc):
-                if key is not None:
-                    await self.call(self.store.release, key)
-                log.error("slack event %s failed and was released for a retry: %s", event_id,
-                          type(exc).__name__)
-            else:
+            await self._release(key, event_id, exc)
+            return
+        if prepared is None:
+            log.info("slack event %s: already answered (a retry)", event_id)
+            return
+        try:
+            await send(prepared[0])
+        except Exception as exc:
+            if _outcome_unknown(exc):
                 log.error("slack event %s: the answer may not have been posted; given up: %s",
                           event_id, type(exc).__name__)
+            else:
+                await self._release(key, event_id, exc)
+
+    async def _release(self, key: str | None, event_id: object, exc: Exception) -> None:
+        if key is not None:
+            await self.call(self.store.release, key)
+        log.error("slack event %s failed and was released for a retry: %s", event_id,
+                  type(exc).__name__)
 
 
 def _outcome_unknown(exc: Exception) -> bool:
