@@ -9,7 +9,9 @@ fake Web API served by this script, then sends correctly signed events to
 - answers: the time from sending an event to the fake receiving the threaded
   `chat.postMessage` that answers it;
 - cpu/ev: the serve process's CPU time per event (ack and answer), which a busy machine
-  does not inflate the way it inflates latencies: 1000 / cpu/ev is what one core could do.
+  does not inflate the way it inflates latencies: 1000 / cpu/ev is what one core could do;
+- loop/ev: the part of it spent on the event loop's thread (HTTP, Bolt, the acks and the
+  Web API calls; the core's work runs in other threads): 1000 / loop/ev bounds the acks/s.
 
 Two phases: "burst" sends `--events` as fast as `--concurrency` allows (throughput); "paced"
 sends `--rate` events per second for `--seconds` (latency at the target rate). Both are
@@ -102,13 +104,18 @@ def _event(n: int, run: str) -> tuple[str, bytes]:
     return ts, json.dumps(event).encode()
 
 
-def _cpu_seconds(pid: int) -> float:
+def _cpu_seconds(pid: int, stat: str | None = None) -> float:
     """A process's user and system CPU time so far (Linux /proc; NaN elsewhere)."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = Path(stat or f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return float("nan")
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _main_thread_cpu_seconds(pid: int) -> float:
+    """The CPU time of a process's main thread (the event loop's) so far."""
+    return _cpu_seconds(pid, f"/proc/{pid}/task/{pid}/stat")
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -129,11 +136,14 @@ class PhaseResult:
     ack_ms: list[float]
     answer_ms: list[float]
     cpu_s: float = float("nan")  # the serve process's CPU time over the phase
+    loop_cpu_s: float = float("nan")  # of which its main thread's (the event loop's)
 
     def line(self) -> str:
         rate = self.acked / self.seconds if self.seconds else 0.0
         cpu_ms = self.cpu_s * 1000 / self.sent if self.sent else float("nan")
+        loop_ms = self.loop_cpu_s * 1000 / self.sent if self.sent else float("nan")
         return (f"{self.name:6} {self.sent:6} {self.acked:6} {rate:9.0f} {cpu_ms:8.2f} "
+                f"{loop_ms:8.2f} "
                 f"{_percentile(self.ack_ms, 0.5):8.1f} {_percentile(self.ack_ms, 0.99):8.1f} "
                 f"{len(self.answer_ms):8} {_percentile(self.answer_ms, 0.5):8.1f} "
                 f"{_percentile(self.answer_ms, 0.99):8.1f}")
@@ -142,7 +152,7 @@ class PhaseResult:
 async def _phase(name: str, client: httpx.AsyncClient, api: FakeWebApi, count: int,
                  concurrency: int, rate: float | None, run: str, pid: int) -> PhaseResult:
     """Send up to `count` events (`rate` per second, or as fast as `concurrency` allows)."""
-    cpu_before = _cpu_seconds(pid)
+    cpu_before, loop_before = _cpu_seconds(pid), _main_thread_cpu_seconds(pid)
     sent_at: dict[str, float] = {}
     ack_ms: list[float] = []
     acked = 0
@@ -176,7 +186,7 @@ async def _phase(name: str, client: httpx.AsyncClient, api: FakeWebApi, count: i
         await asyncio.sleep(0.05)
     answer_ms = [(api.answered[t] - s) * 1000 for t, s in sent_at.items() if t in api.answered]
     return PhaseResult(name, len(tasks), acked, seconds, ack_ms, answer_ms,
-                       _cpu_seconds(pid) - cpu_before)
+                       _cpu_seconds(pid) - cpu_before, _main_thread_cpu_seconds(pid) - loop_before)
 
 
 async def _bench(args: argparse.Namespace, data: Path) -> list[PhaseResult]:
@@ -261,7 +271,8 @@ def main() -> None:
         results = asyncio.run(_bench(args, Path(data)))
     print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}; "
           f"concurrency {args.concurrency}; paced {args.rate:.0f}/s for {args.seconds:.0f} s")
-    print(f"{'phase':6} {'sent':>6} {'acked':>6} {'acked/s':>9} {'cpu/ev':>8} {'ack p50':>8} "
+    print(f"{'phase':6} {'sent':>6} {'acked':>6} {'acked/s':>9} {'cpu/ev':>8} {'loop/ev':>8} "
+          f"{'ack p50':>8} "
           f"{'ack p99':>8} {'answered':>8} {'ans p50':>8} {'ans p99':>8}   (ms)")
     for result in results:
         print(result.line())

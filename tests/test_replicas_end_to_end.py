@@ -2,7 +2,7 @@
 
 Two `forumbot serve` replicas start at the same moment on an empty database; console
 sessions (`forumbot chat`, `forumbot ask`) are the processes members and moderators talk to,
-until the Slack and Discord adapters add theirs to this test.
+and the Slack and Discord cases run their own adapters against local fakes.
 """
 
 from __future__ import annotations
@@ -339,3 +339,84 @@ def test_discord_shards_split_over_two_replicas_answer_once_and_notify_once(
         assert "Traceback" not in logs, logs
 
     asyncio.run(scenario())
+
+
+def test_two_replicas_answer_a_slack_event_once_and_relay_a_moderators_reply(
+    postgres_database: str, tmp_path: Path,
+) -> None:
+    from tests.adapters.slack_fake import (
+        BOT_USER,
+        FakeSlack,
+        SlackClient,
+        buttons,
+        mention_event,
+        message_event,
+        texts,
+    )
+    from tests.adapters.slack_fake import SECRET as SLACK_SECRET
+
+    fake = FakeSlack(moderators=["UMOD"])
+    stop_fake = fake.start()
+    env = {"FORUMBOT_DATABASE_URL": postgres_database, "FORUMBOT_MATCHER": "lexical",
+           "FORUMBOT_LOG_LEVEL": "INFO", "SLACK_BOT_TOKEN": "xoxb-replicas",
+           "SLACK_SIGNING_SECRET": SLACK_SECRET, "SLACK_API_URL": fake.api_url,
+           "FORUMBOT_SLACK_MODERATOR_CHANNEL": "CMODS", "FORUMBOT_SLACK_MODERATOR_GROUP": "S1"}
+    started = [start_serve(tmp_path, env) for _ in range(2)]
+    clients: list[SlackClient] = []
+    try:
+        for process, base in started:
+            wait_healthy(process, base, within=60)
+        clients = [SlackClient(base, fake) for _, base in started]
+        first, second = clients
+
+        def posts(channel: str) -> list[dict[str, Any]]:
+            return [m for m in fake.of("chat.postMessage") if m["channel"] == channel]
+
+        def settled(count: int) -> None:
+            """Wait for one DM answer from each replica, sent after what came before."""
+            first.event(message_event("escrow", channel=f"DFIRST{count}"))
+            second.event(message_event("escrow", channel=f"DSECOND{count}"))
+            deadline = time.monotonic() + 30
+            while not (posts(f"DFIRST{count}") and posts(f"DSECOND{count}")):
+                assert time.monotonic() < deadline, fake.of("chat.postMessage")
+                time.sleep(0.05)
+
+        # A mention and Slack's retry of it, reaching the two replicas at once: one answer.
+        asked = mention_event(f"<@{BOT_USER}> who sets the milestones?",
+                              ts="1700002000.000100")
+        acks = _all_at_once([lambda: first.event(asked).status_code,
+                             lambda: second.event(asked, retry=1).status_code])
+        assert acks == [200, 200]
+        settled(1)
+        answers = posts("CGENERAL")
+        assert len(answers) == 1 and answers[0]["thread_ts"] == "1700002000.000100"
+
+        # Declined on one replica, passed to the moderators on the other, and the moderator's
+        # reply (delivered to both, as a retry) relayed once to the member's thread.
+        second.event(mention_event(f"<@{BOT_USER}> what is the weather on mars",
+                                   ts="1700002100.000100"))
+        deadline = time.monotonic() + 30
+        while len(posts("CGENERAL")) < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        decline = posts("CGENERAL")[1]
+        ask = next(b for b in buttons(decline["blocks"])
+                   if b["text"]["text"] == "Ask a moderator")
+        first.click(ask, message=decline | {"ts": "1700002101.000100",
+                                            "thread_ts": "1700002100.000100"})
+        question, = fake.wait_for("chat.postMessage", 5, timeout=30)[4:]
+        assert question["channel"] == "CMODS" and "weather on mars" in question["text"]
+        fake.wait_for("response_url", timeout=30)  # the member is told: the thread relays
+        reply = message_event("Cold there, take a coat.", user="UMOD", channel="CMODS",
+                              ts="1700002200.000100", thread_ts=question["_ts"])
+        assert second.event(reply).status_code == 200
+        assert first.event(reply, retry=1).status_code == 200
+        settled(2)
+        relayed = [m for m in posts("CGENERAL") if "take a coat" in texts(m["blocks"])]
+        assert len(relayed) == 1 and relayed[0]["thread_ts"] == "1700002100.000100"
+    finally:
+        for client in clients:
+            client.close()
+        for process, _ in started:
+            stop(process)
+        stop_fake()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from bot.errors import SettingsError
 
 DEFAULT_API_URL = "https://slack.com/api/"
+DEFAULT_API_TIMEOUT = 10.0  # seconds a Web API call may take
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,30}$")
 _GROUP = re.compile(r"^(S[A-Z0-9]{1,30}|@?[a-z0-9][a-z0-9._-]{0,79})$")
 
@@ -24,6 +25,7 @@ class SlackConfig:
     moderator_channel: str | None = None
     help_channels: frozenset[str] = frozenset()
     moderator_group: str | None = None  # a user group's id (S...) or handle
+    api_timeout: float = DEFAULT_API_TIMEOUT
 
     @property
     def socket_mode(self) -> bool:
@@ -62,6 +64,14 @@ def slack_config(environ: Mapping[str, str]) -> SlackConfig | None:
     if group and not _GROUP.match(group):
         raise SettingsError(f"FORUMBOT_SLACK_MODERATOR_GROUP={group[:80]!r} is not a user "
                             "group id (like S0123ABCD) or handle (like moderators)")
+    raw_timeout = environ.get("FORUMBOT_SLACK_API_TIMEOUT", "").strip()
+    try:
+        timeout = float(raw_timeout) if raw_timeout else DEFAULT_API_TIMEOUT
+    except ValueError:
+        timeout = float("nan")
+    if not 0.1 <= timeout <= 120:
+        raise SettingsError(f"FORUMBOT_SLACK_API_TIMEOUT={raw_timeout[:80]!r} is not a number "
+                            "of seconds from 0.1 to 120")
     return SlackConfig(
         bot_token=token,
         signing_secret=secret,
@@ -72,4 +82,5 @@ def slack_config(environ: Mapping[str, str]) -> SlackConfig | None:
         help_channels=frozenset(_channel("FORUMBOT_SLACK_HELP_CHANNELS", c)
                                 for c in helps.split(",") if c.strip()),
         moderator_group=group.removeprefix("@") or None,
+        api_timeout=timeout,
     )

@@ -58,32 +58,40 @@ async def direct_message(client: AsyncWebClient, user: str, slack: SlackMessage)
     await client.chat_postMessage(channel=opened["channel"]["id"], **slack.as_kwargs())
 
 
-async def deliver(rt: SlackRuntime, client: AsyncWebClient, message: Incoming, reply: Reply,
-                  user: str, thread: str | None, question: str, asked_at: str) -> None:
-    """Post a reply where `bot.messages.deliveries` says: a private one to a public message
-    goes to the member's DM, with a notice in the thread."""
-    for delivery in deliveries(message, reply):
-        slack = rt.message(delivery.reply, question=question, asked_at=asked_at)
-        if delivery.private and not message.private:
+def deliveries_of(rt: SlackRuntime, message: Incoming, reply: Reply, question: str,
+                  asked_at: str) -> list[tuple[bool, SlackMessage]]:
+    """The messages of a reply, as `bot.messages.deliveries` says, each with whether it goes
+    to the member's DM (a private reply to a public message) rather than where they asked."""
+    return [(delivery.private and not message.private,
+             rt.message(delivery.reply, question=question, asked_at=asked_at))
+            for delivery in deliveries(message, reply)]
+
+
+async def deliver(client: AsyncWebClient, channel: str, user: str, thread: str | None,
+                  messages: list[tuple[bool, SlackMessage]]) -> None:
+    """Post the messages of a reply: in the member's DM, or in `channel` (in `thread`)."""
+    for direct, slack in messages:
+        if direct:
             await direct_message(client, user, slack)
         else:
-            await client.chat_postMessage(channel=message.channel, thread_ts=thread,
-                                          **slack.as_kwargs())
+            await client.chat_postMessage(channel=channel, thread_ts=thread, **slack.as_kwargs())
 
 
 async def answer(rt: SlackRuntime, client: AsyncWebClient, body: dict[str, Any],
                  event: dict[str, Any], text: str, thread: str | None) -> None:
     """Answer a member's message (once, however often Slack delivers it)."""
     team, user, channel = team_of(body, event), str(event["user"]), str(event["channel"])
+    message = incoming(text, team, user, channel, private=is_direct(channel),
+                       moderator=await rt.group.contains(user))
 
-    async def work() -> None:
-        moderator = await rt.group.contains(user)
-        message = incoming(text, team, user, channel, private=is_direct(channel),
-                           moderator=moderator)
-        reply = await rt.call(rt.app.assistant.handle, message)
-        await deliver(rt, client, message, reply, user, thread, text, str(event["ts"]))
+    def prepare() -> list[tuple[bool, SlackMessage]]:
+        reply = rt.app.assistant.handle(message)
+        return deliveries_of(rt, message, reply, text, str(event["ts"]))
 
-    await rt.once(body, work)
+    async def send(messages: list[tuple[bool, SlackMessage]]) -> None:
+        await deliver(client, channel, user, thread, messages)
+
+    await rt.once(body, prepare, send)
 
 
 async def _help_channel(rt: SlackRuntime, client: AsyncWebClient, body: dict[str, Any],
@@ -101,14 +109,16 @@ async def _help_channel(rt: SlackRuntime, client: AsyncWebClient, body: dict[str
         return
     team, user, channel = team_of(body, event), str(event["user"]), str(event["channel"])
 
-    async def work() -> None:
-        message = incoming(text, team, user, channel, private=False)
-        reply = await rt.call(rt.app.assistant.handle, message)
-        if reply.template == "answer":
-            await client.chat_postMessage(channel=channel, thread_ts=event["ts"],
-                                          **rt.message(reply).as_kwargs())
+    def prepare() -> SlackMessage | None:
+        reply = rt.app.assistant.handle(incoming(text, team, user, channel, private=False))
+        return rt.message(reply) if reply.template == "answer" else None
 
-    await rt.once(body, work)
+    async def send(slack: SlackMessage | None) -> None:
+        if slack is not None:
+            await client.chat_postMessage(channel=channel, thread_ts=event["ts"],
+                                          **slack.as_kwargs())
+
+    await rt.once(body, prepare, send)
 
 
 def register(bolt: AsyncApp, rt: SlackRuntime) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.blocks import SlackMessage
 from adapters.slack.runtime import SlackRuntime
 from adapters.slack.translate import is_id, plain_text, team_of
 from bot.messages import Incoming, Reply
@@ -87,7 +88,7 @@ async def relay_reply(rt: SlackRuntime, client: AsyncWebClient, body: dict[str, 
                       event: dict[str, Any]) -> None:
     """A reply in a moderators' thread that holds a member's question goes to the member."""
     channel, thread = str(event["channel"]), str(event["thread_ts"])
-    target = await rt.call(rt.store.thread_target, relay_key(channel, thread))
+    target = await rt.call(rt.store.thread_target, relay_key(channel, thread), rt.clock())
     if target is None:
         return
     team, user = team_of(body, event), str(event["user"])
@@ -100,10 +101,11 @@ async def relay_reply(rt: SlackRuntime, client: AsyncWebClient, body: dict[str, 
     if not text:
         return
 
-    async def work() -> None:
-        reply = Reply("moderator_reply", {"text": text})
+    def prepare() -> SlackMessage:
+        return rt.message(Reply("moderator_reply", {"text": text}))
+
+    async def send(slack: SlackMessage) -> None:
         await client.chat_postMessage(channel=target.channel, thread_ts=target.thread,
-                                      **rt.message(reply).as_kwargs())
+                                      **slack.as_kwargs())
 
-    await rt.once(body, work)
-
+    await rt.once(body, prepare, send)

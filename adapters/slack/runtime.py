@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
+import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import SlackMessage, message
@@ -27,7 +28,10 @@ log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 T = TypeVar("T")
-CORE_THREADS = 15  # SQLAlchemy's default pool: 5 connections and 10 more on demand
+# Threads for the core's blocking work. Few: the core's Python holds the GIL, so more threads
+# only make the event loop (the acks) wait longer for it, and within the database pool's 5
+# connections (its overflow connections are opened and closed per use).
+CORE_THREADS = 4
 GROUP_TTL = 300.0  # seconds the moderators' user group is trusted before it is asked again
 _GROUP_ID = re.compile(r"^S[A-Z0-9]+$")
 
@@ -99,7 +103,6 @@ class SlackRuntime:
     store: SqlPlatformStore
     group: ModeratorGroup
     clock: Callable[[], datetime]
-    # Threads for the core's blocking calls: as many as the database pool lends connections.
     threads: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
         max_workers=CORE_THREADS, thread_name_prefix="forumbot-slack"))
 
@@ -123,18 +126,50 @@ class SlackRuntime:
             return True, True
         return await self.call(self.app.moderators.is_moderator, identity(team, user)), False
 
-    async def once(self, body: dict[str, Any], work: Callable[[], Awaitable[None]]) -> None:
-        """Do the work for an event unless another delivery of it (a retry, here or on another
-        replica) claimed it first; a failure releases the claim so that a retry is answered."""
+    async def once(self, body: dict[str, Any], prepare: Callable[[], T],
+                   send: Callable[[T], Awaitable[None]]) -> None:
+        """Answer an event unless another delivery of it (a retry, here or on another replica)
+        claimed it first.
+
+        `prepare` (the core's blocking work and the rendering) runs with the claim in one trip
+        to the adapter's threads, `send` (the Web API calls) on the loop. When `prepare` fails,
+        or Slack refuses the answer, the claim is released so that a retry is answered; when
+        Slack cannot be reached or does not answer in time, the message may have been posted,
+        so the answer is given up (logged by id) rather than risk answering twice.
+        """
         event_id = body.get("event_id")
         key = f"slack:event:{event_id}" if isinstance(event_id, str) and event_id else None
-        if key is not None and not await self.call(self.store.claim, key, self.clock()):
+
+        def claimed() -> tuple[T] | None:  # None: claimed before
+            if key is not None and not self.store.claim(key, self.clock()):
+                return None
+            return (prepare(),)
+
+        try:
+            prepared = await self.call(claimed)
+        except Exception as exc:  # logged by id and type only: messages quote members' words
+            await self._release(key, event_id, exc)
+            return
+        if prepared is None:
             log.info("slack event %s: already answered (a retry)", event_id)
             return
         try:
-            await work()
-        except Exception as exc:  # logged by id and type only: messages quote members' words
-            if key is not None:
-                await self.call(self.store.release, key)
-            log.error("slack event %s failed and was released for a retry: %s", event_id,
-                      type(exc).__name__)
+            await send(prepared[0])
+        except Exception as exc:
+            if _outcome_unknown(exc):
+                log.error("slack event %s: the answer may not have been posted; given up: %s",
+                          event_id, type(exc).__name__)
+            else:
+                await self._release(key, event_id, exc)
+
+    async def _release(self, key: str | None, event_id: object, exc: Exception) -> None:
+        if key is not None:
+            await self.call(self.store.release, key)
+        log.error("slack event %s failed and was released for a retry: %s", event_id,
+                  type(exc).__name__)
+
+
+def _outcome_unknown(exc: Exception) -> bool:
+    """Whether a Web API call failed without Slack's answer (after the client's retries), so
+    that the message may have been posted."""
+    return isinstance(exc, (aiohttp.ClientError, asyncio.TimeoutError))

@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from adapters.slack import members, moderation
 from adapters.slack.config import SlackConfig
 from adapters.slack.runtime import ModeratorGroup, SlackRuntime
 from adapters.slack.sender import SlackSender
-from adapters.slack.web_api import API_TIMEOUT, library_logger, sync_client, web_client
+from adapters.slack.web_api import library_logger, sync_client, web_client
 from bot.app import App, utc_now
 from bot.storage.platform_store import SqlPlatformStore
 
@@ -56,7 +56,9 @@ def build_bolt(app: App, config: SlackConfig,
     bolt = AsyncApp(client=client, signing_secret=config.signing_secret or "unused",
                     logger=library_logger(), name="forumbot",
                     request_verification_enabled=not config.socket_mode)
-    runtime = SlackRuntime(app, config, SqlPlatformStore(app.engine),
+    # A question's relay thread lasts as long as the inbox keeps the question's words.
+    store = SqlPlatformStore(app.engine, timedelta(days=app.settings.inbox_retention_days))
+    runtime = SlackRuntime(app, config, store,
                            ModeratorGroup(client, config.moderator_group), clock)
     members.register(bolt, runtime)
     moderation.register(bolt, runtime)
@@ -150,7 +152,7 @@ def slack_platform(app: App, config: SlackConfig,
     async def running() -> AsyncIterator[None]:
         # One connection pool for every Web API call while serving (a session per call
         # would open a connection per call).
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=API_TIMEOUT),
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=config.api_timeout),
                                          connector=aiohttp.TCPConnector(limit=64)) as session:
             bolt.client.session = session
             try:

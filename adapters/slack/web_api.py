@@ -1,7 +1,9 @@
 """Slack Web API clients: async for the listeners, blocking for the outbox's delivery thread.
 
-Both retry on Slack's rate limits (as the SDK's handler says), and on server errors and
-dropped connections with backoff, then give up; the error is logged by type by the caller.
+Both retry on Slack's rate limits (as the SDK's handler says), and on server errors, dropped
+connections and timeouts with backoff, then give up; the error is logged by type by the
+caller. A message post whose answer did not come back in time is not sent again: Slack may
+have posted it, and a member answered twice is worse than a late error in the log.
 Bolt and the SDK log through `library_logger`, which keeps request bodies out of the log.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 from urllib.error import URLError
 
 import aiohttp
@@ -23,11 +26,11 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.config import SlackConfig
 
-API_TIMEOUT = 10  # seconds per Web API call
 API_RETRIES = 2  # for server errors and dropped connections
 RATE_LIMIT_RETRIES = 2
 # Dropped connections and timeouts; server errors (500, 503) have their own handler.
@@ -35,6 +38,35 @@ ASYNC_RETRIED_ERRORS: list[type[Exception]] = [
     aiohttp.ServerConnectionError, aiohttp.ServerDisconnectedError, aiohttp.ClientOSError,
     asyncio.TimeoutError]
 RETRIED_ERRORS: list[type[Exception]] = [URLError, ConnectionError, TimeoutError]
+# Methods that post a new message each time they are called: not repeated after a timeout.
+POSTING = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.scheduleMessage",
+                     "chat.meMessage", "files.upload", "files.completeUploadExternal"})
+
+
+def _posts(request: HttpRequest) -> bool:
+    return request.url.rstrip("/").rsplit("/", 1)[-1] in POSTING
+
+
+class _AsyncConnectionRetries(AsyncConnectionErrorRetryHandler):
+    """Dropped connections and timeouts, except a post's timeout once it was sent."""
+
+    async def _can_retry_async(self, *, request: HttpRequest, error: Exception | None = None,
+                               **kwargs: Any) -> bool:
+        if (isinstance(error, asyncio.TimeoutError)
+                and not isinstance(error, aiohttp.ConnectionTimeoutError) and _posts(request)):
+            return False
+        return await super()._can_retry_async(request=request, error=error, **kwargs)
+
+
+class _ConnectionRetries(ConnectionErrorRetryHandler):
+    """The blocking client's: a timed-out read is an answer that did not come back (a timed-out
+    connect is a `URLError`, and is retried)."""
+
+    def _can_retry(self, *, request: HttpRequest, error: Exception | None = None,
+                   **kwargs: Any) -> bool:
+        if isinstance(error, TimeoutError) and _posts(request):
+            return False
+        return super()._can_retry(request=request, error=error, **kwargs)
 
 
 class _QuietBodies(logging.Filter):
@@ -61,19 +93,22 @@ def library_logger() -> logging.Logger:
 def web_client(config: SlackConfig) -> AsyncWebClient:
     """The listeners' client."""
     return AsyncWebClient(
-        token=config.bot_token, base_url=config.api_url, timeout=API_TIMEOUT,
+        token=config.bot_token, base_url=config.api_url,
+        timeout=config.api_timeout,  # type: ignore[arg-type]  # seconds: a float works
         logger=library_logger(),
         retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
                         AsyncServerErrorRetryHandler(max_retry_count=API_RETRIES),
-                        AsyncConnectionErrorRetryHandler(max_retry_count=API_RETRIES,
-                                                         error_types=ASYNC_RETRIED_ERRORS)])
+                        _AsyncConnectionRetries(max_retry_count=API_RETRIES,
+                                                error_types=ASYNC_RETRIED_ERRORS)])
 
 
 def sync_client(config: SlackConfig) -> WebClient:
     """The delivery thread's client."""
     return WebClient(
-        token=config.bot_token, base_url=config.api_url, timeout=API_TIMEOUT,
+        token=config.bot_token, base_url=config.api_url,
+        timeout=config.api_timeout,  # type: ignore[arg-type]  # seconds: a float works
         logger=library_logger(),
         retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
                         ServerErrorRetryHandler(max_retry_count=API_RETRIES),
-                        ConnectionErrorRetryHandler(max_retry_count=API_RETRIES)])
+                        _ConnectionRetries(max_retry_count=API_RETRIES,
+                                           error_types=RETRIED_ERRORS)])

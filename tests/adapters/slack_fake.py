@@ -1,8 +1,9 @@
 """Slack played on 127.0.0.1 for the adapter's tests, and `forumbot serve` running against it.
 
 `FakeSlack` is the Web API, the response URLs and a Socket Mode WebSocket, recording every
-call. `Serve` runs the real Starlette app of `forumbot serve` (Bolt mounted on it) under
-uvicorn on a free port, and sends it requests signed as Slack signs them.
+call. `SlackClient` sends a server requests signed as Slack signs them. `Serve` runs the real
+Starlette app of `forumbot serve` (Bolt mounted on it) under uvicorn on a free port, and is
+such a client of itself.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -24,7 +26,7 @@ import httpx
 import uvicorn
 from aiohttp import WSMsgType, web
 
-from bot.app import App
+from bot.app import App, utc_now
 
 BOT_USER = "UBOT"
 TEAM = "T1"
@@ -45,6 +47,8 @@ class FakeSlack:
     moderators: list[str] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
     fail: dict[str, int] = field(default_factory=dict)  # method -> status to answer once
+    # method -> seconds to wait once before answering (the call is done and recorded first)
+    delay: dict[str, float] = field(default_factory=dict)
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     port: int = 0
     _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -116,6 +120,10 @@ class FakeSlack:
         ts = f"1700000000.{next(self._ts):06d}"
         params["_ts"] = ts  # the ts a posted message gets
         self._record(method, params)
+        with self._lock:
+            wait = self.delay.pop(method, None)
+        if wait is not None:
+            await asyncio.sleep(wait)
         status = self.fail.pop(method, None)
         if status is not None:
             return web.json_response({"ok": False, "error": "fake_failure"}, status=status)
@@ -249,41 +257,18 @@ def event_callback(event: dict[str, Any], event_id: str | None = None) -> dict[s
                                                 "is_bot": True}]}
 
 
-class Serve:
-    """`forumbot serve` on a free port of 127.0.0.1 with Slack configured against `fake`."""
+class SlackClient:
+    """Sends requests to `POST /slack/events` of a `forumbot serve` at `url`, signed as Slack
+    signs them, with response URLs on `fake`."""
 
-    def __init__(self, app: App, fake: FakeSlack, environ: dict[str, str] | None = None) -> None:
-        from adapters.http_app import create_http_app
-        from adapters.slack.config import slack_config
-        from adapters.slack.slack_app import slack_platform
-
-        config = slack_config({"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
-                               "SLACK_API_URL": fake.api_url,
-                               "FORUMBOT_SLACK_MODERATOR_CHANNEL": "CMODS",
-                               "FORUMBOT_SLACK_HELP_CHANNELS": "CHELP",
-                               "FORUMBOT_SLACK_MODERATOR_GROUP": "S1"} | (environ or {}))
-        assert config is not None
-        self.platform = slack_platform(app, config)
+    def __init__(self, url: str, fake: FakeSlack) -> None:
+        self.url = url
         self.fake = fake
-        asgi = create_http_app(app, None, senders=[self.platform.sender],
-                               routes=self.platform.routes, running=[self.platform.running])
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        self._server = uvicorn.Server(uvicorn.Config(asgi, log_level="warning"))
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
-                                        daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 20
-        while not self._server.started and time.monotonic() < deadline:
-            time.sleep(0.01)
-        self._http = httpx.Client(base_url=self.url, timeout=20)
+        self._http = httpx.Client(base_url=url, timeout=20)
 
-    def stop(self) -> None:
-        """Stop the server and wait for it."""
+    def close(self) -> None:
+        """Close the client's connections."""
         self._http.close()
-        self._server.should_exit = True
-        self._thread.join(30)
 
     def post(self, body: str, content_type: str, headers: dict[str, str] | None = None,
              retry: int | None = None) -> httpx.Response:
@@ -330,6 +315,43 @@ class Serve:
         if message is not None and not ephemeral:
             payload["message"] = message
         return self.interact(payload)
+
+
+class Serve(SlackClient):
+    """`forumbot serve` on a free port of 127.0.0.1 with Slack configured against `fake`."""
+
+    def __init__(self, app: App, fake: FakeSlack, environ: dict[str, str] | None = None,
+                 clock: Callable[[], datetime] = utc_now) -> None:
+        from adapters.http_app import create_http_app
+        from adapters.slack.config import slack_config
+        from adapters.slack.slack_app import slack_platform
+
+        config = slack_config({"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
+                               "SLACK_API_URL": fake.api_url,
+                               "FORUMBOT_SLACK_MODERATOR_CHANNEL": "CMODS",
+                               "FORUMBOT_SLACK_HELP_CHANNELS": "CHELP",
+                               "FORUMBOT_SLACK_MODERATOR_GROUP": "S1"} | (environ or {}))
+        assert config is not None
+        self.platform = slack_platform(app, config, clock)
+        asgi = create_http_app(app, None, senders=[self.platform.sender],
+                               routes=self.platform.routes, running=[self.platform.running])
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        self._server = uvicorn.Server(uvicorn.Config(asgi, log_level="warning"))
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
+                                        daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 20
+        while not self._server.started and time.monotonic() < deadline:
+            time.sleep(0.01)
+        super().__init__(url, fake)
+
+    def stop(self) -> None:
+        """Stop the server and wait for it."""
+        self.close()
+        self._server.should_exit = True
+        self._thread.join(30)
 
 
 def buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:

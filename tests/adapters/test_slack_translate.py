@@ -30,6 +30,8 @@ def test_http_mode_needs_the_signing_secret_and_socket_mode_does_not() -> None:
     ("FORUMBOT_SLACK_HELP_CHANNELS", "C0HELP,#random", "'#random'"),
     ("FORUMBOT_SLACK_MODERATOR_CHANNEL", "mods", "'mods'"),
     ("FORUMBOT_SLACK_MODERATOR_GROUP", "Mods Team!", "'Mods Team!'"),
+    ("FORUMBOT_SLACK_API_TIMEOUT", "soon", "FORUMBOT_SLACK_API_TIMEOUT='soon'"),
+    ("FORUMBOT_SLACK_API_TIMEOUT", "0", "FORUMBOT_SLACK_API_TIMEOUT='0'"),
 ])
 def test_a_bad_slack_setting_is_named_with_its_value(key: str, value: str, named: str) -> None:
     with pytest.raises(SettingsError, match=named.replace("$", r"\$")) as raised:
