@@ -10,6 +10,9 @@ from bot.errors import SettingsError
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_API_TIMEOUT = 10.0  # seconds a Web API call may take
+# Answers one process may have in hand; past it an event is refused with 503, and Slack
+# delivers it again later, rather than members waiting behind an ever longer queue.
+DEFAULT_MAX_PENDING = 200
 _CHANNEL = re.compile(r"^[CG][A-Z0-9]{2,30}$")
 _GROUP = re.compile(r"^(S[A-Z0-9]{1,30}|@?[a-z0-9][a-z0-9._-]{0,79})$")
 
@@ -26,6 +29,7 @@ class SlackConfig:
     help_channels: frozenset[str] = frozenset()
     moderator_group: str | None = None  # a user group's id (S...) or handle
     api_timeout: float = DEFAULT_API_TIMEOUT
+    max_pending: int = DEFAULT_MAX_PENDING
 
     @property
     def socket_mode(self) -> bool:
@@ -72,6 +76,11 @@ def slack_config(environ: Mapping[str, str]) -> SlackConfig | None:
     if not 0.1 <= timeout <= 120:
         raise SettingsError(f"FORUMBOT_SLACK_API_TIMEOUT={raw_timeout[:80]!r} is not a number "
                             "of seconds from 0.1 to 120")
+    raw_pending = environ.get("FORUMBOT_SLACK_MAX_PENDING", "").strip() or str(DEFAULT_MAX_PENDING)
+    if not (raw_pending.isascii() and raw_pending.isdecimal() and len(raw_pending) <= 6
+            and int(raw_pending) >= 1):
+        raise SettingsError(f"FORUMBOT_SLACK_MAX_PENDING={raw_pending[:80]!r} is not a whole "
+                            "number from 1")
     return SlackConfig(
         bot_token=token,
         signing_secret=secret,
@@ -83,4 +92,5 @@ def slack_config(environ: Mapping[str, str]) -> SlackConfig | None:
                                 for c in helps.split(",") if c.strip()),
         moderator_group=group.removeprefix("@") or None,
         api_timeout=timeout,
+        max_pending=int(raw_pending),
     )

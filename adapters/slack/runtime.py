@@ -105,6 +105,12 @@ class SlackRuntime:
     clock: Callable[[], datetime]
     threads: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
         max_workers=CORE_THREADS, thread_name_prefix="forumbot-slack"))
+    pending: int = 0  # events being answered (`once`), counted on the event loop
+
+    @property
+    def full(self) -> bool:
+        """Whether as many answers as the settings allow are in hand: new events wait."""
+        return self.pending >= self.config.max_pending
 
     async def call(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run a blocking core or database call off the event loop, in the adapter's threads."""
@@ -137,6 +143,14 @@ class SlackRuntime:
         Slack cannot be reached or does not answer in time, the message may have been posted,
         so the answer is given up (logged by id) rather than risk answering twice.
         """
+        self.pending += 1
+        try:
+            await self._once(body, prepare, send)
+        finally:
+            self.pending -= 1
+
+    async def _once(self, body: dict[str, Any], prepare: Callable[[], T],
+                    send: Callable[[T], Awaitable[None]]) -> None:
         event_id = body.get("event_id")
         key = f"slack:event:{event_id}" if isinstance(event_id, str) and event_id else None
 

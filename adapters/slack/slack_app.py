@@ -96,8 +96,14 @@ def signed_by_slack(secret: str, body: bytes, headers: Mapping[str, str], now: f
                                headers.get("x-slack-signature", ""))
 
 
-def events_endpoint(bolt: AsyncApp, config: SlackConfig) -> Callable[[Request], Any]:
-    """`POST /slack/events`: events, slash commands and interactivity, as Bolt expects."""
+def events_endpoint(bolt: AsyncApp, runtime: SlackRuntime) -> Callable[[Request], Any]:
+    """`POST /slack/events`: events, slash commands and interactivity, as Bolt expects.
+
+    While the process has as many answers in hand as it may (`SlackRuntime.full`), an event
+    is refused with 503 before Bolt acks it, so that Slack delivers it again later.
+    """
+    config = runtime.config
+
     async def endpoint(request: Request) -> Response:
         body = await _limited_body(request, MAX_BODY)
         if body is None:
@@ -111,6 +117,8 @@ def events_endpoint(bolt: AsyncApp, config: SlackConfig) -> Callable[[Request], 
         if not isinstance(bolt_request.body, dict) or not bolt_request.body.get(
                 "type", bolt_request.body.get("command")):
             return _refused(400, "the body is not a Slack payload")
+        if bolt_request.body.get("type") == "event_callback" and runtime.full:
+            return _refused(503, "busy answering: deliver the event again later")
         return to_starlette_response(await bolt.async_dispatch(bolt_request))
 
     return endpoint
@@ -166,5 +174,5 @@ def slack_platform(app: App, config: SlackConfig,
                 runtime.threads.shutdown(wait=False)
 
     routes: list[BaseRoute] = [] if config.socket_mode else [
-        Route(PATH, events_endpoint(bolt, config), methods=["POST"])]
+        Route(PATH, events_endpoint(bolt, runtime), methods=["POST"])]
     return SlackPlatform(bolt, routes, sender, running)

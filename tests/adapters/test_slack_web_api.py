@@ -75,3 +75,23 @@ def test_a_notification_whose_post_timed_out_is_not_posted_again_at_once(
         impatient.platform.sender.send("slack:T1/UALICE", Reply("linked", {"account": "acc-1"},
                                                                 private=True))
     assert len(fake.of("chat.postMessage")) == 1
+
+
+def test_an_event_arriving_while_the_answers_in_hand_are_at_the_limit_is_refused_for_a_retry(
+        app: App, fake: FakeSlack) -> None:
+    server = Serve(app, fake, {"FORUMBOT_SLACK_MAX_PENDING": "1"})
+    try:
+        fake.delay["chat.postMessage"] = LATE  # the first answer stays in hand meanwhile
+        assert server.event(mention_event(f"<@{BOT_USER}> who sets the milestones?")
+                            ).status_code == 200
+        second = message_event("what is escrow?")
+        assert server.event(second).status_code == 503  # not acked: Slack sends it again
+        assert [p["channel"] for p in fake.wait_for("chat.postMessage", 1)] == ["CGENERAL"]
+        deadline = time.monotonic() + 15  # Slack retries; one arrives after the first answer
+        while server.event(second, retry=1).status_code == 503 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        posts = fake.wait_for("chat.postMessage", 2)
+        assert [p["channel"] for p in posts] == ["CGENERAL", "DMEMBER"]
+        assert "escrow" in str(posts[1]).lower()
+    finally:
+        server.stop()
