@@ -5,7 +5,9 @@ fake Web API served by this script, then sends correctly signed events to
 `POST /slack/events` and measures:
 
 - acks: how many events per second were acknowledged (HTTP 200) with `--concurrency`
-  requests in flight, and each ack's latency (request sent to response read);
+  requests in flight, and each ack's latency (request sent to response read); "503" counts
+  the events refused while the process had FORUMBOT_SLACK_MAX_PENDING answers in hand
+  (Slack would deliver them again later);
 - answers: the time from sending an event to the fake receiving the threaded
   `chat.postMessage` that answers it;
 - cpu/ev: the serve process's CPU time per event (ack and answer), which a busy machine
@@ -135,6 +137,7 @@ class PhaseResult:
     seconds: float
     ack_ms: list[float]
     answer_ms: list[float]
+    busy: int = 0  # refused with 503 while the answers in hand were at FORUMBOT_SLACK_MAX_PENDING
     cpu_s: float = float("nan")  # the serve process's CPU time over the phase
     loop_cpu_s: float = float("nan")  # of which its main thread's (the event loop's)
 
@@ -142,8 +145,8 @@ class PhaseResult:
         rate = self.acked / self.seconds if self.seconds else 0.0
         cpu_ms = self.cpu_s * 1000 / self.sent if self.sent else float("nan")
         loop_ms = self.loop_cpu_s * 1000 / self.sent if self.sent else float("nan")
-        return (f"{self.name:6} {self.sent:6} {self.acked:6} {rate:9.0f} {cpu_ms:8.2f} "
-                f"{loop_ms:8.2f} "
+        return (f"{self.name:6} {self.sent:6} {self.acked:6} {self.busy:6} {rate:9.0f} "
+                f"{cpu_ms:8.2f} {loop_ms:8.2f} "
                 f"{_percentile(self.ack_ms, 0.5):8.1f} {_percentile(self.ack_ms, 0.99):8.1f} "
                 f"{len(self.answer_ms):8} {_percentile(self.answer_ms, 0.5):8.1f} "
                 f"{_percentile(self.answer_ms, 0.99):8.1f}")
@@ -155,12 +158,12 @@ async def _phase(name: str, client: httpx.AsyncClient, api: FakeWebApi, count: i
     cpu_before, loop_before = _cpu_seconds(pid), _main_thread_cpu_seconds(pid)
     sent_at: dict[str, float] = {}
     ack_ms: list[float] = []
-    acked = 0
+    acked = busy = 0
     gate = asyncio.Semaphore(concurrency)
     started = time.perf_counter()
 
     async def one(n: int) -> None:
-        nonlocal acked
+        nonlocal acked, busy
         ts, body = _event(n, run)
         async with gate:
             begin = time.perf_counter()
@@ -169,6 +172,8 @@ async def _phase(name: str, client: httpx.AsyncClient, api: FakeWebApi, count: i
             ack_ms.append((time.perf_counter() - begin) * 1000)
             if response.status_code == 200:
                 acked += 1
+            elif response.status_code == 503:
+                busy += 1  # Slack would deliver it again later
 
     tasks = []
     for n in range(count):
@@ -185,7 +190,7 @@ async def _phase(name: str, client: httpx.AsyncClient, api: FakeWebApi, count: i
             time.perf_counter() < deadline:
         await asyncio.sleep(0.05)
     answer_ms = [(api.answered[t] - s) * 1000 for t, s in sent_at.items() if t in api.answered]
-    return PhaseResult(name, len(tasks), acked, seconds, ack_ms, answer_ms,
+    return PhaseResult(name, len(tasks), acked, seconds, ack_ms, answer_ms, busy,
                        _cpu_seconds(pid) - cpu_before, _main_thread_cpu_seconds(pid) - loop_before)
 
 
@@ -271,8 +276,8 @@ def main() -> None:
         results = asyncio.run(_bench(args, Path(data)))
     print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}; "
           f"concurrency {args.concurrency}; paced {args.rate:.0f}/s for {args.seconds:.0f} s")
-    print(f"{'phase':6} {'sent':>6} {'acked':>6} {'acked/s':>9} {'cpu/ev':>8} {'loop/ev':>8} "
-          f"{'ack p50':>8} "
+    print(f"{'phase':6} {'sent':>6} {'acked':>6} {'503':>6} {'acked/s':>9} {'cpu/ev':>8} "
+          f"{'loop/ev':>8} {'ack p50':>8} "
           f"{'ack p99':>8} {'answered':>8} {'ans p50':>8} {'ans p99':>8}   (ms)")
     for result in results:
         print(result.line())
