@@ -73,6 +73,22 @@ def _days(environ: Mapping[str, str], key: str, default: int) -> int:
     return int(raw)
 
 
+def _thresholds(environ: Mapping[str, str], prefix: str, defaults: Thresholds) -> Thresholds:
+    """One matcher's thresholds: `{prefix}ANSWER_THRESHOLD` and the others, else `defaults`."""
+    read = Thresholds(
+        answer=_float(environ, f"{prefix}ANSWER_THRESHOLD", defaults.answer),
+        answer_margin=_float(environ, f"{prefix}ANSWER_MARGIN", defaults.answer_margin),
+        suggest=_float(environ, f"{prefix}SUGGEST_THRESHOLD", defaults.suggest),
+        long_post_margin=_float(environ, f"{prefix}LONG_POST_MARGIN", defaults.long_post_margin),
+    )
+    if read.suggest > read.answer:
+        raise SettingsError(
+            f"{prefix}SUGGEST_THRESHOLD={read.suggest} must not exceed "
+            f"{prefix}ANSWER_THRESHOLD={read.answer}"
+        )
+    return read
+
+
 def sqlite_url(path: Path) -> str:
     """A SQLAlchemy URL for a SQLite file."""
     return f"sqlite+pysqlite:///{path}"
@@ -122,32 +138,8 @@ def settings_from_environ(environ: Mapping[str, str]) -> Settings:
         )
     else:
         _check_database_url(url)
-    defaults = Thresholds()
-    thresholds = Thresholds(
-        answer=_float(environ, "FORUMBOT_ANSWER_THRESHOLD", defaults.answer),
-        answer_margin=_float(environ, "FORUMBOT_ANSWER_MARGIN", defaults.answer_margin),
-        suggest=_float(environ, "FORUMBOT_SUGGEST_THRESHOLD", defaults.suggest),
-        long_post_margin=_float(environ, "FORUMBOT_LONG_POST_MARGIN",
-                                defaults.long_post_margin),
-    )
-    if thresholds.suggest > thresholds.answer:
-        raise SettingsError(
-            f"FORUMBOT_SUGGEST_THRESHOLD={thresholds.suggest} must not exceed "
-            f"FORUMBOT_ANSWER_THRESHOLD={thresholds.answer}"
-        )
-    fused = Thresholds(
-        answer=_float(environ, "FORUMBOT_FUSED_ANSWER_THRESHOLD", FUSED_THRESHOLDS.answer),
-        answer_margin=_float(environ, "FORUMBOT_FUSED_ANSWER_MARGIN",
-                             FUSED_THRESHOLDS.answer_margin),
-        suggest=_float(environ, "FORUMBOT_FUSED_SUGGEST_THRESHOLD", FUSED_THRESHOLDS.suggest),
-        long_post_margin=_float(environ, "FORUMBOT_FUSED_LONG_POST_MARGIN",
-                                FUSED_THRESHOLDS.long_post_margin),
-    )
-    if fused.suggest > fused.answer:
-        raise SettingsError(
-            f"FORUMBOT_FUSED_SUGGEST_THRESHOLD={fused.suggest} must not exceed "
-            f"FORUMBOT_FUSED_ANSWER_THRESHOLD={fused.answer}"
-        )
+    thresholds = _thresholds(environ, "FORUMBOT_", Thresholds())
+    fused = _thresholds(environ, "FORUMBOT_FUSED_", FUSED_THRESHOLDS)
     matcher = environ.get("FORUMBOT_MATCHER", "").strip().lower() or "fused"
     if matcher not in MATCHERS:
         raise SettingsError(f"FORUMBOT_MATCHER={matcher!r} is not one of {', '.join(MATCHERS)}")
