@@ -157,7 +157,7 @@ def create_http_app(
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        stop = start_delivery(SqlOutbox(app.engine), senders, clock=clock)
+        stop = start_delivery(outbox, senders, clock=clock)
         stop_scan = start_payment_scan(SqlPaymentScan(app.engine), clock)
         try:
             async with AsyncExitStack() as stack:

@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 TEXT_FORMAT = "%(levelname)s %(name)s: %(message)s"
-FORMATS = ("text", "json")
 
 
 class JsonFormatter(logging.Formatter):

@@ -13,8 +13,17 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Engine, and_, bindparam, delete, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    or_,
+    select,
+)
 
 from bot.contracts.model import (
     Account,
@@ -28,21 +37,20 @@ from bot.contracts.model import (
     MilestoneStatus,
     Role,
 )
-from bot.errors import ImportProblem, UserError
+from bot.errors import ImportProblem
 from bot.storage.models import AccountRow, ContractRow, InvoiceRow, MilestoneRow
+from bot.storage.on_conflict import upsert
 
 Row = dict[str, Any]
 T = TypeVar("T")
 Progress = Callable[[int, int], None]
 
-ACCOUNTS, CONTRACTS = AccountRow.__table__, ContractRow.__table__
-MILESTONES, INVOICES = MilestoneRow.__table__, InvoiceRow.__table__
+ACCOUNTS: Table = AccountRow.__table__  # type: ignore[assignment]
+CONTRACTS: Table = ContractRow.__table__  # type: ignore[assignment]
+MILESTONES: Table = MilestoneRow.__table__  # type: ignore[assignment]
+INVOICES: Table = InvoiceRow.__table__  # type: ignore[assignment]
 # Contracts per batch (one IN list each) and, roughly, milestones and invoices per batch.
 CONTRACT_BATCH, CHILD_BATCH = 500, 5_000
-# Both build an INSERT that takes `.on_conflict_do_update(...)`.
-_UPSERTS: dict[str, Callable[[Any], Any]] = {
-    "sqlite": sqlite.insert, "postgresql": postgresql.insert,
-}
 
 
 @dataclass(frozen=True)
@@ -96,7 +104,8 @@ def invoice_row(contract_id: str, v: Invoice) -> Row:
             "amount": v.amount, "status": v.status.value, "available_at": v.available_at}
 
 
-def _exact(value: Any) -> Any:
+def exact(value: Any) -> Any:
+    """A column's value as it is stored, for telling whether a row changed."""
     # Decimal("50.0") == Decimal("50.00"), but the stored text differs.
     return str(value) if isinstance(value, Decimal) else value
 
@@ -108,7 +117,7 @@ def _sync(conn: Connection, table: Any, rows: list[Row], stored: Iterable[Sequen
     columns = [c.name for c in table.columns]
     keys = [c.name for c in table.primary_key.columns]
     key_at = [columns.index(k) for k in keys]
-    before = {tuple(r[i] for i in key_at): tuple(map(_exact, r)) for r in stored}
+    before = {tuple(r[i] for i in key_at): tuple(map(exact, r)) for r in stored}
     seen: set[tuple[Any, ...]] = set()
     changed: list[Row] = []
     created = 0
@@ -119,7 +128,7 @@ def _sync(conn: Connection, table: Any, rows: list[Row], stored: Iterable[Sequen
         if old is None:
             created += 1
             changed.append(row)
-        elif old != tuple(_exact(row[c]) for c in columns):
+        elif old != tuple(exact(row[c]) for c in columns):
             changed.append(row)
     gone = [dict(zip(keys, k, strict=True)) for k in before if k not in seen] \
         if remove_missing else []
@@ -128,17 +137,8 @@ def _sync(conn: Connection, table: Any, rows: list[Row], stored: Iterable[Sequen
         conn.execute(delete(table).where(match),
                      [{f"old_{k}": v for k, v in g.items()} for g in gone])
     if changed:
-        conn.execute(_upsert(conn, table, keys, columns), changed)
+        conn.execute(upsert(conn, table), changed)
     return RecordCounts(created, len(changed) - created, len(rows) - len(changed), len(gone))
-
-
-def _upsert(conn: Connection, table: Any, keys: list[str], columns: list[str]) -> Any:
-    make = _UPSERTS.get(conn.dialect.name)
-    if make is None:
-        raise UserError(f"contract import needs SQLite or PostgreSQL, not {conn.dialect.name}")
-    statement = make(table)
-    return statement.on_conflict_do_update(
-        index_elements=keys, set_={c: statement.excluded[c] for c in columns if c not in keys})
 
 
 def _batches(values: Sequence[T]) -> Iterator[Sequence[T]]:

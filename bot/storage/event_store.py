@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, select
@@ -25,29 +24,24 @@ from bot.contracts.payment_notices import notices
 from bot.contracts.webhook_events import ContractChange, ContractSnapshot, Event, LinkCodeIssued
 from bot.errors import WebhookRejected
 from bot.storage.contract_store import (
+    ACCOUNTS,
+    CONTRACTS,
+    INVOICES,
+    MILESTONES,
     account_row,
     contract_from_rows,
     contract_row,
+    exact,
     invoice_from_row,
     invoice_row,
     milestone_from_row,
     milestone_row,
 )
 from bot.storage.link_store import store_code
-from bot.storage.models import (
-    AccountRow,
-    ContractRow,
-    InvoiceRow,
-    MilestoneRow,
-    WebhookEventRow,
-)
+from bot.storage.models import WebhookEventRow
 from bot.storage.on_conflict import insert_new, upsert
 from bot.storage.payment_marks import notify_parties
 
-ACCOUNTS: Table = AccountRow.__table__  # type: ignore[assignment]
-CONTRACTS: Table = ContractRow.__table__  # type: ignore[assignment]
-MILESTONES: Table = MilestoneRow.__table__  # type: ignore[assignment]
-INVOICES: Table = InvoiceRow.__table__  # type: ignore[assignment]
 EVENTS: Table = WebhookEventRow.__table__  # type: ignore[assignment]
 T = TypeVar("T")
 
@@ -91,9 +85,8 @@ def load_contract(conn: Connection, contract_id: str) -> Contract | None:
 
 def _unchanged(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
     """Whether a row would be written as it is ("50.0" and "50.00" are stored differently)."""
-    exact = {k: str(v) if isinstance(v, Decimal) else v for k, v in new.items()}
-    return old is not None and exact == {
-        k: str(v) if isinstance(v, Decimal) else v for k, v in old.items()}
+    return old is not None and {k: exact(v) for k, v in new.items()} == {
+        k: exact(v) for k, v in old.items()}
 
 
 def _changed_rows(old: dict[Any, T], new: dict[Any, T],

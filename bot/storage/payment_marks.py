@@ -23,7 +23,7 @@ from sqlalchemy import (
     type_coerce,
 )
 
-from bot.contracts.model import Contract, Invoice, Milestone, Role
+from bot.contracts.model import Contract, Role
 from bot.contracts.payment_notices import NOTIFICATION_TEMPLATE, Notice, notification_context
 from bot.storage.models import LinkRow, NotificationRow, ToldPaymentRow, UtcDateTime
 from bot.storage.on_conflict import insert_new
@@ -48,20 +48,22 @@ _QUEUE = insert(NOTIFICATIONS).from_select(
     .order_by(LINKS.c.identity))
 
 
-def milestone_key(milestone: Milestone) -> str:
-    return f"milestone:{milestone.seq}"
+def milestone_key(seq: int) -> str:
+    """What a milestone's told payment is kept under, within its contract."""
+    return f"milestone:{seq}"
 
 
-def invoice_key(invoice: Invoice) -> str:
-    return f"invoice:{invoice.week_start.date().isoformat()}"
+def invoice_key(week_start: datetime) -> str:
+    """What an invoice's told payment is kept under, within its contract."""
+    return f"invoice:{week_start.date().isoformat()}"
 
 
 def _told_key(notice: Notice) -> str | None:
     if notice.event != "payment_available":
         return None
     if notice.milestone is not None:
-        return milestone_key(notice.milestone)
-    return invoice_key(notice.invoice) if notice.invoice is not None else None
+        return milestone_key(notice.milestone.seq)
+    return invoice_key(notice.invoice.week_start) if notice.invoice is not None else None
 
 
 def first_telling(conn: Connection, contract_id: str, notice: Notice, now: datetime) -> bool:

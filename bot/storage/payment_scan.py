@@ -41,12 +41,12 @@ class SqlPaymentScan:
                     select(MilestoneRow.contract_id, MilestoneRow.seq)
                     .where(MilestoneRow.status == "paid", MilestoneRow.available_at <= now,
                            MilestoneRow.available_at > since)):
-                due[contract_id].add(f"milestone:{seq}")
+                due[contract_id].add(milestone_key(seq))
             for contract_id, week in session.execute(
                     select(InvoiceRow.contract_id, InvoiceRow.week_start)
                     .where(InvoiceRow.status.in_(("pending", "available")),
                            InvoiceRow.available_at <= now, InvoiceRow.available_at > since)):
-                due[contract_id].add(f"invoice:{week.date().isoformat()}")
+                due[contract_id].add(invoice_key(week))
             if not due:
                 return 0
             for contract_id, item in session.execute(
@@ -60,9 +60,9 @@ class SqlPaymentScan:
                     continue
                 items = due[contract_id]
                 found = [Notice("payment_available", milestone=m) for m in contract.milestones
-                         if milestone_key(m) in items and payment_stage(m, now) == "available"]
+                         if milestone_key(m.seq) in items and payment_stage(m, now) == "available"]
                 found += [Notice("payment_available", invoice=v) for v in contract.invoices
-                          if invoice_key(v) in items
+                          if invoice_key(v.week_start) in items
                           and invoice_view(v, contract.currency, now)["status"] == "available"]
                 told += notify_parties(session.connection(), contract, found, now)
             return told
