@@ -51,7 +51,7 @@ _BARE = {"unlink", "whoami", "contracts"}
 # `faq` subcommands for moderators; `bot.faq.commands` parses the rest of the message.
 FAQ_MODERATOR_WORDS = frozenset({"add", "edit", "alias", "unalias", "remove", "restore",
                                  "search", "history", "diff", "revert"})
-# `handoff` subcommands for moderators; `bot.inbox.handoff_desk` parses the rest.
+# `handoff` subcommands for moderators; `bot.inbox.handoffs` parses the rest.
 HANDOFF_WORDS = frozenset({"list", "reply", "close"})
 # `inbox` subcommands for moderators; `bot.inbox.commands` parses the rest of the message.
 INBOX_WORDS = frozenset({"list", "attach", "create", "dismiss", "accept", "reject"})

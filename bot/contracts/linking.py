@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from bot.redaction import CODE_ALPHABET
+from bot.redaction import CODE_ALPHABET, SHORTEST_CODE
 
 CODE_LENGTH = 10
 CODE_LIFETIME = timedelta(minutes=15)
@@ -25,8 +25,9 @@ MAX_WRONG_CODES = 5
 MAX_WRONG_CODES_PER_ACCOUNT = 30
 MAX_WRONG_CODES_GLOBAL = 100
 LOCKOUT = timedelta(hours=1)
-# Codes from the marketplace's webhook must be at least this long (40 bits in this alphabet).
-MIN_CODE_LENGTH = 8
+# Codes from the marketplace's webhook must be at least this long (40 bits in this alphabet),
+# the shortest that redaction hides.
+MIN_CODE_LENGTH = SHORTEST_CODE
 
 
 def new_code() -> str:

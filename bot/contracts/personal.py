@@ -14,8 +14,8 @@ from datetime import datetime
 from bot.contracts.asking import asks_state
 from bot.contracts.demo import DEMO_ACCOUNT
 from bot.contracts.linking import Link, LinkOutcome, LinkStore
-from bot.contracts.model import Contract, ContractLookup, ContractStatus, Milestone
-from bot.contracts.recognition import Named, recognize
+from bot.contracts.model import Contract, ContractLookup, Milestone
+from bot.contracts.recognition import Named, active_contracts, recognize
 from bot.contracts.views import contract_view, milestone_view, summary_view
 from bot.faq.entries import PERSONAL_TOPICS, FaqEntry
 from bot.faq.vocabulary import Vocabulary
@@ -31,10 +31,6 @@ GENERAL_ANSWER = {MILESTONE_TOPIC: "milestone-funded-check",
 
 def _private(template: str, **context: object) -> Reply:
     return Reply(template, context, private=True)
-
-
-def _active(contracts: Sequence[Contract]) -> list[Contract]:
-    return [c for c in contracts if c.status is not ContractStatus.ENDED]
 
 
 def _other(contract: Contract, account_id: str) -> str:
@@ -172,7 +168,7 @@ class PersonalDesk:
         return self._list(named.contracts, account_id, ambiguous=True)
 
     def _where_things_stand(self, owned: Sequence[Contract], account_id: str) -> Reply:
-        active = _active(owned)
+        active = active_contracts(owned)
         if len(active) == 1:
             return self._status(active[0], account_id)
         return self._list(active or owned, account_id, ambiguous=len(active) > 1)

@@ -143,7 +143,8 @@ RELATIVE: dict[str, Callable[[Contract], Milestone | None]] = {
     "last": last_milestone, "next": next_milestone, "current": current_milestone}
 
 
-def _active(contracts: Sequence[Contract]) -> list[Contract]:
+def active_contracts(contracts: Sequence[Contract]) -> list[Contract]:
+    """The contracts that have not ended."""
     return [c for c in contracts if c.status is not ContractStatus.ENDED]
 
 
@@ -159,7 +160,7 @@ def _milestones(shape: Shape, named: list[Contract], scope: list[Contract],
     """The milestones the question names: by number, by title (`titled`, when milestone
     titles match better than contract titles), by amount, or "my last / next / current"
     (unless a contract id was given: "status of D-101, my last payment" means the contract)."""
-    fixed = [c for c in (named or _active(scope)) if c.type is ContractType.FIXED]
+    fixed = [c for c in (named or active_contracts(scope)) if c.type is ContractType.FIXED]
     if shape.numbers:
         return [(c, m) for c in fixed for m in c.milestones if m.seq in shape.numbers]
     if titled is not None:
@@ -194,7 +195,7 @@ def recognize(text: str, contracts: Sequence[Contract], parties: Mapping[str, st
     if shape.amounts and not milestones and not named:
         named = [c for c in scope if any(i.amount in shape.amounts for i in c.invoices)]
     if shape.hourly and not milestones and not named:
-        named = [c for c in _active(contracts) if c.type is ContractType.HOURLY]
+        named = [c for c in active_contracts(contracts) if c.type is ContractType.HOURLY]
 
     matched_words = title_words + ms_words
     score = max(title_score, ms_score)

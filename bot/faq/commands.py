@@ -77,6 +77,17 @@ class ChatParser(argparse.ArgumentParser):
 MAX_VERSION = 2**31 - 1
 
 
+def listed_number(listing: str) -> Callable[[str], int]:
+    """An argparse type for a number as a listing shows it (`#12` or `12`); anything else is
+    refused as not a number from `listing`."""
+    def number(text: str) -> int:
+        digits = text.removeprefix("#")
+        if not (digits.isascii() and digits.isdecimal()) or len(digits) > 9 or int(digits) < 1:
+            raise argparse.ArgumentTypeError(f"{text[:20]!r} is not a number from {listing}")
+        return int(digits)
+    return number
+
+
 def _version(text: str) -> int:
     """A version number as typed: a whole number from 1."""
     if not (text.isascii() and text.isdecimal()) or not 1 <= int(text) <= MAX_VERSION:

@@ -168,10 +168,6 @@ class Classifier:
         """The weights with the bias as their last row."""
         return np.vstack([self._weights, self._bias[None, :]])
 
-    @property
-    def classes(self) -> int:
-        return int(self._weights.shape[1])
-
     @classmethod
     def fit(cls, vectors: np.ndarray, labels: np.ndarray, classes: int,
             w: SemanticWeights = SemanticWeights()) -> Classifier:

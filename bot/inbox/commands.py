@@ -16,6 +16,7 @@ from bot.faq.commands import (
     answer_from_args,
     body_reader,
     chat_words,
+    listed_number,
     lower_first,
 )
 from bot.faq.entries import KINDS
@@ -50,14 +51,6 @@ class InboxRequest:
     limit: int = DEFAULT_LIMIT
 
 
-def _number(text: str) -> int:
-    """A group or pick number as listed (`#12` or `12`)."""
-    digits = text.removeprefix("#")
-    if not (digits.isascii() and digits.isdecimal()) or len(digits) > 9 or int(digits) < 1:
-        raise argparse.ArgumentTypeError(f"{text[:20]!r} is not a number from the inbox listing")
-    return int(digits)
-
-
 def _limit(text: str) -> int:
     if not (text.isascii() and text.isdecimal()) or len(text) > 9 or int(text) < 1:
         raise argparse.ArgumentTypeError(f"--limit must be a whole number from 1, "
@@ -74,7 +67,7 @@ def define(parser: argparse.ArgumentParser, *, command_line: bool) -> None:
     def change(name: str, summary: str, target: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=summary, description=summary, add_help=command_line,
                            allow_abbrev=False)
-        p.add_argument("number", type=_number, metavar=target)
+        p.add_argument("number", type=listed_number("the inbox listing"), metavar=target)
         p.add_argument("--reason", help="why, in one line, for the history and audit log")
         if command_line:
             p.add_argument("--as", dest="actor", required=True, metavar="WHO",

@@ -16,7 +16,7 @@ from datetime import datetime
 from bot.audit import AuditRecord
 from bot.commands import CommandHelp
 from bot.errors import BadUsage, NotFound
-from bot.faq.commands import ChatParser, chat_words, lower_first
+from bot.faq.commands import ChatParser, chat_words, listed_number, lower_first
 from bot.faq.editing import FaqEditor
 from bot.faq.entries import FaqEntry
 from bot.faq.knowledge_pack import MAX_ANSWER
@@ -50,13 +50,6 @@ class HandoffRequest:
     reason: str | None = None
 
 
-def _number(text: str) -> int:
-    digits = text.removeprefix("#")
-    if not (digits.isascii() and digits.isdecimal()) or len(digits) > 9 or int(digits) < 1:
-        raise argparse.ArgumentTypeError(f"{text[:20]!r} is not a number from the hand-off list")
-    return int(digits)
-
-
 def define(parser: argparse.ArgumentParser, *, command_line: bool) -> None:
     """Add the `list`, `reply` and `close` subcommands; on the command line changes also take
     `--as WHO` (default: the operator)."""
@@ -66,7 +59,8 @@ def define(parser: argparse.ArgumentParser, *, command_line: bool) -> None:
     def change(name: str, summary: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=summary, description=summary, add_help=command_line,
                            allow_abbrev=False)
-        p.add_argument("number", type=_number, metavar="N", help="the hand-off's number")
+        p.add_argument("number", type=listed_number("the hand-off list"), metavar="N",
+                       help="the hand-off's number")
         p.add_argument("--reason", help="why, in one line, for the audit log")
         if command_line:
             p.add_argument("--as", dest="actor", metavar="WHO",
