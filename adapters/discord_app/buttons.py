@@ -102,22 +102,18 @@ BUTTONS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
 
 def known_custom_id(custom_id: str) -> bool:
     """Whether one of the bot's buttons answers this custom id."""
-    return any(re.fullmatch(pattern, custom_id) for pattern in (
-        translate.RATE_ID, translate.PICK_ID, translate.POST_ID, translate.ASK_MODERATOR_ID))
+    return _item_for(custom_id, "") is not None
 
 
-def view_for(reply: Reply, *, can_post: bool = False, rated: bool | None = None,
-             ) -> discord.ui.View | None:
-    """The buttons a reply gets: rating under an answer (disabled once `rated`), "Post in
+def view_for(reply: Reply, *, can_post: bool = False) -> discord.ui.View | None:
+    """The buttons a reply gets: rating under an answer, "Post in
     channel" where the answer is the asker's alone, choices under "did you mean", and "Ask a
     moderator" after a decline. None when the reply has none."""
     view = discord.ui.View(timeout=None)
     if reply.template == "answer":
         entry_id = str(reply.context["entry"]["id"])
         for helpful in (True, False):
-            button = RateButton(entry_id, helpful)
-            button.item.disabled = rated is not None
-            view.add_item(button)
+            view.add_item(RateButton(entry_id, helpful))
         if can_post:
             view.add_item(PostButton(entry_id))
     elif reply.template == "suggest":

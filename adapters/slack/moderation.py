@@ -17,7 +17,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.cli.inbox import stats_lines
+from adapters.cli.inbox import MAX_DAYS, stats_lines
 from adapters.slack import modals
 from adapters.slack.blocks import actions, button, cut, section
 from adapters.slack.runtime import SlackRuntime
@@ -41,7 +41,6 @@ INBOX_ACTIONS = {"inbox_attach_open": "attach", "inbox_create_open": "create",
 USAGE = ("`/faq-admin` adds or edits an entry, `/faq-admin edit ID` edits one, "
          "`/faq-admin inbox` shows the unanswered questions, `/faq-admin stats [DAYS]` the "
          "stats.")
-MAX_DAYS = 36_500
 
 
 class _Moderator:

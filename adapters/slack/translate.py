@@ -66,10 +66,10 @@ def is_direct(channel: str) -> bool:
 
 
 def incoming(text: str, team: str, user: str, channel: str, *, private: bool,
-             moderator: bool = False, body: str | None = None) -> Incoming:
+             moderator: bool = False) -> Incoming:
     """A member's words as the core's message type."""
     return Incoming(text=text, user=identity(team, user), platform=PLATFORM, channel=channel,
-                    private=private, moderator=moderator, body=body)
+                    private=private, moderator=moderator)
 
 
 def answerable(event: dict[str, Any]) -> bool:
