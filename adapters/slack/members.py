@@ -121,34 +121,42 @@ async def _help_channel(rt: SlackRuntime, client: AsyncWebClient, body: dict[str
     await rt.once(body, prepare, send)
 
 
+async def _message(rt: SlackRuntime, client: AsyncWebClient, body: dict[str, Any],
+                   event: dict[str, Any], bot_user: str | None) -> None:
+    """A message event: a DM is answered, a reply in the moderators' channel relayed, and a
+    help channel's new message answered when sure."""
+    raw, channel = str(event.get("text") or ""), str(event["channel"])
+    thread = event.get("thread_ts")
+    if event.get("channel_type") == "im" or is_direct(channel):
+        await answer(rt, client, body, event, plain_text(raw, bot_user), thread)
+    elif channel == rt.config.moderator_channel and thread and thread != event["ts"]:
+        await relay_reply(rt, client, body, event)
+    elif (channel in rt.config.help_channels and not thread
+          and not (bot_user and f"<@{bot_user}>" in raw)):  # a mention: app_mention's
+        await _help_channel(rt, client, body, event, plain_text(raw, bot_user))
+
+
 def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
     """Add the members' listeners."""
 
     @bolt.event("app_mention")
     async def mentioned(ack: AsyncAck, body: dict[str, Any], event: dict[str, Any],
                         client: AsyncWebClient, context: dict[str, Any]) -> None:
-        await ack()
-        if not answerable(event):
-            return
-        text = plain_text(str(event.get("text") or ""), context.get("bot_user_id"))
-        await answer(rt, client, body, event, text, event.get("thread_ts") or event["ts"])
+        with rt.in_hand():
+            await ack()
+            if not answerable(event):
+                return
+            text = plain_text(str(event.get("text") or ""), context.get("bot_user_id"))
+            await answer(rt, client, body, event, text, event.get("thread_ts") or event["ts"])
 
     @bolt.event("message")
     async def message_posted(ack: AsyncAck, body: dict[str, Any], event: dict[str, Any],
                              client: AsyncWebClient, context: dict[str, Any]) -> None:
-        await ack()
-        if not answerable(event):
-            return
-        bot_user = context.get("bot_user_id")
-        raw, channel = str(event.get("text") or ""), str(event["channel"])
-        thread = event.get("thread_ts")
-        if event.get("channel_type") == "im" or is_direct(channel):
-            await answer(rt, client, body, event, plain_text(raw, bot_user), thread)
-        elif channel == rt.config.moderator_channel and thread and thread != event["ts"]:
-            await relay_reply(rt, client, body, event)
-        elif (channel in rt.config.help_channels and not thread
-              and not (bot_user and f"<@{bot_user}>" in raw)):  # a mention: app_mention's
-            await _help_channel(rt, client, body, event, plain_text(raw, bot_user))
+        with rt.in_hand():
+            await ack()
+            if answerable(event):
+                await _message(rt, client, body, event, context.get("bot_user_id"))
+
 
     @bolt.command("/faq")
     async def faq(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:

@@ -8,8 +8,9 @@ import functools
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
@@ -105,7 +106,7 @@ class SlackRuntime:
     clock: Callable[[], datetime]
     threads: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
         max_workers=CORE_THREADS, thread_name_prefix="forumbot-slack"))
-    pending: int = 0  # events being answered (`once`), counted on the event loop
+    pending: int = 0  # events whose listeners run (`in_hand`), counted on the event loop
 
     @property
     def full(self) -> bool:
@@ -116,6 +117,19 @@ class SlackRuntime:
         """Run a blocking core or database call off the event loop, in the adapter's threads."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.threads, functools.partial(fn, *args, **kwargs))
+
+    @contextmanager
+    def in_hand(self) -> Iterator[None]:
+        """Count an event as in hand while its listener runs.
+
+        Entered on the listener's first line, before anything awaits, so that an event is
+        counted before Bolt's ack reaches Slack and the next delivery can be read.
+        """
+        self.pending += 1
+        try:
+            yield
+        finally:
+            self.pending -= 1
 
     def message(self, reply: Reply, **options: Any) -> SlackMessage:
         """A reply as a Slack message (see `blocks.message`)."""
@@ -143,14 +157,6 @@ class SlackRuntime:
         Slack cannot be reached or does not answer in time, the message may have been posted,
         so the answer is given up (logged by id) rather than risk answering twice.
         """
-        self.pending += 1
-        try:
-            await self._once(body, prepare, send)
-        finally:
-            self.pending -= 1
-
-    async def _once(self, body: dict[str, Any], prepare: Callable[[], T],
-                    send: Callable[[T], Awaitable[None]]) -> None:
         event_id = body.get("event_id")
         key = f"slack:event:{event_id}" if isinstance(event_id, str) and event_id else None
 
