@@ -29,6 +29,7 @@ from bot.contracts.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, parse_even
 from bot.contracts.webhook_events import Event
 from bot.delivery import Sender
 from bot.errors import Unavailable, WebhookRejected
+from bot.storage.database import POOL_SIZE
 from bot.storage.event_store import SqlEventStore
 from bot.storage.outbox_store import SqlOutbox
 from bot.storage.payment_scan import SqlPaymentScan
@@ -96,6 +97,9 @@ def create_http_app(
     events = SqlEventStore(app.engine)
     outbox = SqlOutbox(app.engine)
     metrics = metrics or Metrics()
+    # Events applied at once: as many as the pool's connections, so that a burst waits its
+    # turn instead of opening a connection per event (made on the event loop, at first use).
+    appliers: list[anyio.CapacityLimiter] = []
     if not secret:
         log.warning("%s; POST /hooks/marketplace answers 503", NO_SECRET)
 
@@ -140,7 +144,10 @@ def create_http_app(
             verify_signature(secret, request.headers.get(TIMESTAMP_HEADER),
                              request.headers.get(SIGNATURE_HEADER), body, clock())
             event = parse_event(body)
-            applied = await run_in_threadpool(events.apply, event, clock())
+            if not appliers:
+                appliers.append(anyio.CapacityLimiter(POOL_SIZE))
+            applied = await anyio.to_thread.run_sync(events.apply, event, clock(),
+                                                     limiter=appliers[0])
         except WebhookRejected as exc:
             return _refused(event, exc), "refused"
         except Unavailable:

@@ -4,16 +4,19 @@ For each configuration (SQLite file or PostgreSQL; one or two serve processes on
 database) it starts the processes on loopback ports, seeds contracts whose parties are linked
 (so that each event also writes two notifications), then 20 sender threads post signed
 `milestone.funded` events, each to a milestone of its own, spread over the processes, with
-keep-alive connections. Bounded: `--events` in all and `--seconds` of sending, whichever
-comes first. It prints events per second (answered 200 "applied"), p50 / p99 / max latency,
-the serve processes' CPU time per event, the other answers by status, and each process's
-memory (RSS) at rest and at its peak.
+keep-alive connections. The first `--warmup` events (default 300) are sent the same way but
+not counted: they fill each process's connection pool and statement caches, so the figures
+are those of a process that has been serving for a while. Bounded: `--events` in all and
+`--seconds` of sending, whichever comes first. It prints events per second (answered 200
+"applied"), p50 / p99 / max latency, the serve processes' CPU time per event, the other
+answers by status, and each process's memory (RSS) at rest and at its peak.
 
 The load generator runs on the same cores as the servers: on a shared 2-core machine the
 figures are noisy and only comparable within one run.
 
 Run from the repo root:  .venv/bin/python bench/webhook_bench.py [--quick]
-    [--events N] [--senders N] [--seconds S] [--only sqlite|postgres] [--processes 1|2]
+    [--events N] [--warmup N] [--senders N] [--seconds S] [--only sqlite|postgres]
+    [--processes 1|2]
 PostgreSQL: FORUMBOT_TEST_POSTGRES_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/test).
 """
 
@@ -218,29 +221,36 @@ def _send(ports: list[int], work: queue.SimpleQueue[int], stop_at: float, result
         result.statuses += statuses
 
 
-def run(kind: str, processes: int, events: int, senders: int, seconds: float,
+def _send_all(ports: list[int], numbers: range, senders: int, seconds: float,
+              result: Result) -> None:
+    """Send the events numbered `numbers` from `senders` threads, for at most `seconds`."""
+    work: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for i in numbers:
+        work.put(i)
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+    threads = [threading.Thread(target=_send, args=(ports, work, stop_at, result, lock, n))
+               for n in range(senders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def run(kind: str, processes: int, events: int, warmup: int, senders: int, seconds: float,
         folder: Path) -> Result:
-    """One configuration, measured."""
+    """One configuration, measured after `warmup` events."""
     result = Result(f"{kind} x{processes}")
     with _database(kind, folder) as url:
-        _seed(url, events)
+        _seed(url, warmup + events)
         with _servers(url, processes, folder) as servers:
             time.sleep(1.0)  # let start-up settle before reading memory at rest
             result.rest_kib = [_memory_kib(pid)[0] for pid, _ in servers]
-            work: queue.SimpleQueue[int] = queue.SimpleQueue()
-            for i in range(events):
-                work.put(i)
-            lock = threading.Lock()
+            ports = [port for _, port in servers]
+            _send_all(ports, range(warmup), senders, seconds, Result("warm-up"))
             cpu_before = sum(_cpu_seconds(pid) for pid, _ in servers)
             started = time.perf_counter()
-            stop_at = time.monotonic() + seconds
-            threads = [threading.Thread(target=_send, args=(
-                [port for _, port in servers], work, stop_at, result, lock, n))
-                for n in range(senders)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+            _send_all(ports, range(warmup, warmup + events), senders, seconds, result)
             result.seconds = time.perf_counter() - started
             result.cpu_seconds = sum(_cpu_seconds(pid) for pid, _ in servers) - cpu_before
             result.peak_kib = [_memory_kib(pid)[1] for pid, _ in servers]
@@ -279,6 +289,7 @@ def report(result: Result) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=3000)
+    parser.add_argument("--warmup", type=int, default=300, help="events sent first, not counted")
     parser.add_argument("--senders", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60.0, help="send for at most this long")
     parser.add_argument("--only", choices=["sqlite", "postgres"])
@@ -289,7 +300,8 @@ def main() -> None:
         args.events, args.seconds = 500, 20.0
     kinds = [args.only] if args.only else ["sqlite", "postgres"]
     counts = [args.processes] if args.processes else [1, 2]
-    print(f"{args.events} signed milestone.funded events (each writes 2 notifications), "
+    print(f"{args.events} signed milestone.funded events (each writes 2 notifications) after "
+          f"{args.warmup} not counted, "
           f"{args.senders} senders on loopback, at most {args.seconds:.0f} s per row; "
           f"{os.cpu_count()} CPUs shared with the load generator")
     print(f"{'database x procs':14} {'ok':>6} {'events/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
@@ -298,8 +310,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for kind in kinds:
             for count in counts:
-                print(report(run(kind, count, args.events, args.senders, args.seconds,
-                                 Path(tmp))), flush=True)
+                print(report(run(kind, count, args.events, args.warmup, args.senders,
+                                 args.seconds, Path(tmp))), flush=True)
 
 
 if __name__ == "__main__":

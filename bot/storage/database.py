@@ -18,6 +18,10 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest migration's revision (a test checks it against Alembic). Knowing it lets a start
 # on an up-to-date database skip importing Alembic, which is most of a cold start.
 SCHEMA_REVISION = "0008_semantic"
+# Connections a process keeps open to a database server (SQLite's pool keeps as many). More at
+# once are opened and closed per use, a PostgreSQL backend each: callers that can be many at
+# once (webhook events) keep to this.
+POOL_SIZE = 5
 # Any fixed number: every process upgrading the same PostgreSQL takes this lock first.
 _PG_MIGRATION_LOCK = 7_361_042_215
 
@@ -127,7 +131,7 @@ def make_engine(url: str) -> Engine:
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        engine = create_engine(url)
+        engine = create_engine(url, pool_size=POOL_SIZE)
         event.listen(engine, "handle_error", _connection_lost)
         _ping_when_idle(engine)
         return engine
