@@ -26,7 +26,7 @@ from adapters.slack.blocks import (
     replaced,
 )
 from adapters.slack.relay import pass_to_moderators, relay_reply
-from adapters.slack.runtime import SlackRuntime
+from adapters.slack.runtime import PartlyPosted, SlackRuntime
 from adapters.slack.translate import (
     answerable,
     incoming,
@@ -69,12 +69,20 @@ def deliveries_of(rt: SlackRuntime, message: Incoming, reply: Reply, question: s
 
 async def deliver(client: AsyncWebClient, channel: str, user: str, thread: str | None,
                   messages: list[tuple[bool, SlackMessage]]) -> None:
-    """Post the messages of a reply: in the member's DM, or in `channel` (in `thread`)."""
-    for direct, slack in messages:
-        if direct:
-            await direct_message(client, user, slack)
-        else:
-            await client.chat_postMessage(channel=channel, thread_ts=thread, **slack.as_kwargs())
+    """Post the messages of a reply: in the member's DM, or in `channel` (in `thread`).
+
+    Raises `PartlyPosted` when a message fails after an earlier one was posted."""
+    for posted, (direct, slack) in enumerate(messages):
+        try:
+            if direct:
+                await direct_message(client, user, slack)
+            else:
+                await client.chat_postMessage(channel=channel, thread_ts=thread,
+                                              **slack.as_kwargs())
+        except Exception as exc:
+            if posted:
+                raise PartlyPosted(type(exc).__name__) from exc
+            raise
 
 
 async def answer(rt: SlackRuntime, client: AsyncWebClient, body: dict[str, Any],

@@ -155,7 +155,8 @@ class SlackRuntime:
         to the adapter's threads, `send` (the Web API calls) on the loop. When `prepare` fails,
         or Slack refuses the answer, the claim is released so that a retry is answered; when
         Slack cannot be reached or does not answer in time, the message may have been posted,
-        so the answer is given up (logged by id) rather than risk answering twice.
+        and when part of the answer was posted (`PartlyPosted`), the answer is given up
+        (logged by id) rather than risk answering twice.
         """
         event_id = body.get("event_id")
         key = f"slack:event:{event_id}" if isinstance(event_id, str) and event_id else None
@@ -176,7 +177,10 @@ class SlackRuntime:
         try:
             await send(prepared[0])
         except Exception as exc:
-            if _outcome_unknown(exc):
+            if isinstance(exc, PartlyPosted):
+                log.error("slack event %s: part of the answer was posted, the rest failed; "
+                          "given up: %s", event_id, exc)
+            elif _outcome_unknown(exc):
                 log.error("slack event %s: the answer may not have been posted; given up: %s",
                           event_id, type(exc).__name__)
             else:
@@ -187,6 +191,12 @@ class SlackRuntime:
             await self.call(self.store.release, key)
         log.error("slack event %s failed and was released for a retry: %s", event_id,
                   type(exc).__name__)
+
+
+class PartlyPosted(Exception):
+    """A reply's message failed after an earlier one of it was posted (a DM, then the notice
+    in the channel): answering the event again would post that one twice. Its text is the
+    failure's type name."""
 
 
 def _outcome_unknown(exc: Exception) -> bool:

@@ -18,15 +18,17 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import httpx
+import pytest
 import uvicorn
 from aiohttp import WSMsgType, web
 
 from bot.app import App, utc_now
+from bot.contracts.demo import demo_dataset
 
 BOT_USER = "UBOT"
 TEAM = "T1"
@@ -47,6 +49,8 @@ class FakeSlack:
     moderators: list[str] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
     fail: dict[str, int] = field(default_factory=dict)  # method -> status to answer once
+    # channel -> status to answer the next chat.postMessage to it with, once
+    fail_in: dict[str, int] = field(default_factory=dict)
     # method -> seconds to wait once before answering (the call is done and recorded first)
     delay: dict[str, float] = field(default_factory=dict)
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
@@ -125,6 +129,9 @@ class FakeSlack:
         if wait is not None:
             await asyncio.sleep(wait)
         status = self.fail.pop(method, None)
+        if status is None and method == "chat.postMessage":
+            with self._lock:
+                status = self.fail_in.pop(str(params.get("channel")), None)
         if status is not None:
             return web.json_response({"ok": False, "error": "fake_failure"}, status=status)
         body: dict[str, Any] = {"ok": True}
@@ -222,6 +229,24 @@ class FakeSlack:
 
 
 SECRET = "signing-secret-for-tests"
+
+
+def link_member(app: App, user: str = "UMEMBER") -> None:
+    """Import the demo contracts and link `user` of team T1 to the demo account."""
+    now = datetime.now(UTC)
+    app.contracts.import_dataset(demo_dataset(now.date()))
+    code = app.links.issue_code("acc-demo", now)
+    app.links.redeem(f"slack:{TEAM}/{user}", "slack", code, now)
+
+
+def logged_within(caplog: pytest.LogCaptureFixture, words: str, within: float = 15.0) -> bool:
+    """Whether `words` reach the captured log within `within` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if words in caplog.text:
+            return True
+        time.sleep(0.02)
+    return False
 
 
 def signed_headers(body: str, secret: str = SECRET, at: float | None = None) -> dict[str, str]:

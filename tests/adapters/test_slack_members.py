@@ -16,6 +16,7 @@ from tests.adapters.slack_fake import (
     FakeSlack,
     Serve,
     buttons,
+    link_member,
     mention_event,
     message_event,
     texts,
@@ -124,16 +125,9 @@ def test_an_unlinked_member_is_told_how_to_link_only_privately(serve: Serve,
     assert not fake.of("chat.postMessage")
 
 
-def _linked(app: App, user: str = "UMEMBER") -> None:
-    now = datetime.now(UTC)
-    app.contracts.import_dataset(demo_dataset(now.date()))
-    code = app.links.issue_code("acc-demo", now)
-    app.links.redeem(f"slack:T1/{user}", "slack", code, now)
-
-
 def test_a_linked_member_sees_their_contract_only_privately(app: App, serve: Serve,
                                                             fake: FakeSlack) -> None:
-    _linked(app)
+    link_member(app)
     serve.command("/contract", "logo")
     reply, = fake.wait_for("response_url")
     assert reply["response_type"] == "ephemeral"
@@ -154,7 +148,7 @@ def test_link_with_a_code_links_the_member_privately(app: App, serve: Serve,
 
 def test_a_personal_question_in_a_channel_is_answered_by_direct_message(
         app: App, serve: Serve, fake: FakeSlack) -> None:
-    _linked(app)
+    link_member(app)
     serve.event(mention_event(f"{MENTION} was my logo milestone funded?"))
     posts = posted(fake, 2)
     private, = [m for m in posts if m["channel"] == "DUMEMBER"]

@@ -4,6 +4,7 @@ timestamps, malformed bodies, and retried deliveries (answered once, across repl
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 
@@ -18,6 +19,8 @@ from tests.adapters.slack_fake import (
     BOT_USER,
     FakeSlack,
     Serve,
+    link_member,
+    logged_within,
     mention_event,
     message_event,
     signed_headers,
@@ -113,6 +116,22 @@ def test_a_failed_answer_releases_the_event_so_the_retry_is_answered(
     serve.event(event, retry=1)
     answered = fake.wait_for("chat.postMessage", 2)
     assert len(answered) == 2 and answered[1]["thread_ts"] == answered[0]["thread_ts"]
+
+
+def test_an_answer_whose_second_message_fails_is_not_posted_again_on_the_retry(
+        app: App, serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    link_member(app)
+    caplog.set_level(logging.ERROR, logger="adapters.slack")
+    fake.fail_in["CGENERAL"] = 400  # the DM is posted; the notice in the channel is refused
+    event = mention_event(f"{MENTION} was my logo milestone funded?")
+    serve.event(event)
+    assert logged_within(caplog, "given up")
+    serve.event(event, retry=1)  # Slack's retry: the member has their DM already
+    serve.event(message_event("escrow"))  # answered after the retry settled
+    fake.wait_for("chat.postMessage", 3)
+    channels = [m["channel"] for m in fake.of("chat.postMessage")]
+    assert channels.count("DUMEMBER") == 1, channels
+    assert "logo" not in caplog.text.lower()  # ids only in the log
 
 
 def test_a_notification_reaches_the_member_as_a_direct_message(serve: Serve,

@@ -12,7 +12,14 @@ import pytest
 from bot.app import App
 from bot.messages import Reply
 from tests.adapters.conftest import SLACK_MODERATOR
-from tests.adapters.slack_fake import BOT_USER, FakeSlack, Serve, mention_event, message_event
+from tests.adapters.slack_fake import (
+    BOT_USER,
+    FakeSlack,
+    Serve,
+    logged_within,
+    mention_event,
+    message_event,
+)
 
 TIMEOUT = 0.5  # seconds the adapter waits for a Web API call here
 LATE = 2.0  # seconds the fake takes to answer a late call (it did the call at once)
@@ -26,22 +33,13 @@ def impatient(app: App, fake: FakeSlack) -> Iterator[Serve]:
     server.stop()
 
 
-def _logged(caplog: pytest.LogCaptureFixture, words: str, within: float = 15.0) -> bool:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if words in caplog.text:
-            return True
-        time.sleep(0.02)
-    return False
-
-
 def test_an_answer_whose_post_timed_out_is_not_posted_again(
         impatient: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.ERROR, logger="adapters.slack")
     fake.delay["chat.postMessage"] = LATE  # Slack posts it, but answers too late
     event = mention_event(f"<@{BOT_USER}> who sets the milestones?")
     assert impatient.event(event).status_code == 200
-    assert _logged(caplog, "given up"), caplog.text
+    assert logged_within(caplog, "given up"), caplog.text
     impatient.event(event, retry=1)  # Slack's retry of the event changes nothing either
     impatient.event(message_event("escrow"))  # answered after the retry settled
     posts = fake.wait_for("chat.postMessage", 2)
