@@ -250,16 +250,23 @@ class SemanticMatcher:
 
     def rank(self, text: str, limit: int = 5) -> list[Scored]:
         """The best `limit` entries for `text`, best first, scores in [0, 1]; a text worded
-        as one of an entry's phrasings ranks that entry first, with score 1 and `exact`."""
+        as one of an entry's phrasings ranks that entry first, with score 1 and `exact`.
+
+        That alone decides the answer, so with a lexical matcher the model is not run for it:
+        the others are ranked by the lexical matcher.
+        """
+        exact = self._exact.get(phrasing_key(text))
+        if self._lexical is not None and (
+                exact is not None or self._classifier is None or not text.strip()):
+            return self._lexical.rank(text, limit)
         if self._classifier is None or not text.strip():
-            return self._lexical.rank(text, limit) if self._lexical else []
+            return []
         vector = self._encoder.embed([text[:MATCH_CHAR_LIMIT]], QUESTION_TOKENS)
         scores = self._classifier.probabilities(vector)[0]
         if self._lexical is not None:
             scores = (1.0 - self._w.lexical) * scores
             for s in self._lexical.rank(text, limit=max(limit, 5)):
                 scores[self._index[s.entry_id]] += self._w.lexical * s.score
-        exact = self._exact.get(phrasing_key(text))
         k = min(limit + 1, len(scores))  # the best k, without sorting thousands of entries
         best = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else range(k)
         order = sorted((int(i) for i in best), key=lambda i: (-scores[i], i))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -100,6 +100,21 @@ def test_a_phrasing_typed_exactly_is_answered_with_its_entry(encoder: Encoder,
     vectors = PhrasingVectors(encoder, SqlVectorStore(engine))
     top = SemanticMatcher(PACK, vectors, None).rank("Upload a new photo!")[0]
     assert (top.entry_id, top.exact, top.score) == ("profile-photo", True, 1.0)
+
+
+def test_a_phrasing_typed_exactly_is_answered_by_the_fused_matcher_without_the_model(
+        encoder: Encoder, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    matcher = SemanticMatcher(PACK, PhrasingVectors(encoder, SqlVectorStore(engine)),
+                              Matcher(PACK, Vocabulary()))
+    embedded: list[Sequence[str]] = []
+    real = encoder.embed
+    monkeypatch.setattr(encoder, "embed", lambda texts, *rest: embedded.append(texts) or real(
+        texts, *rest))
+    top = matcher.rank("Upload a new photo!")[0]
+    assert (top.entry_id, top.exact, top.score) == ("profile-photo", True, 1.0)
+    assert embedded == []
+    assert matcher.rank("upload a new photo of me")[0].entry_id == "profile-photo"
+    assert embedded == [["upload a new photo of me"]]  # other wordings are read by the model
 
 
 def test_phrasing_vectors_are_kept_in_the_database_and_read_back_not_recomputed(
