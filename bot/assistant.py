@@ -243,5 +243,6 @@ class Assistant:
         entry = self.entries.get(HUMAN_ENTRY)
         return Reply("handoff", {
             "queued": queued is not None,
+            "handoff": queued.id if queued else None,  # the number, for an adapter to post it
             "answer": entry.answer if entry else "",
         })
