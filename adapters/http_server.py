@@ -167,15 +167,41 @@ class GuardedH11Protocol(H11Protocol):
         self.transport.close()
 
 
+class OwnRoutesOnly(logging.Filter):
+    """uvicorn's access lines name a request's path only when it is one of the app's routes,
+    and never its query string: any other path a stranger sends (control or bidirectional
+    characters, a token in a query) stays out of the log."""
+
+    def __init__(self, paths: frozenset[str]) -> None:
+        super().__init__()
+        self.paths = paths
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) == 5:
+            client, method, path, version, status = record.args
+            bare = str(path).partition("?")[0]
+            record.args = (client, method, bare if bare in self.paths else "(another path)",
+                           version, status)
+        return True
+
+
 def http_config(asgi: Any, host: str, port: int, log_level: str, limits: HttpLimits, *,
                 json_logs: bool = False, grace: int | None = None) -> uvicorn.Config:
     """uvicorn's configuration for `asgi` with `limits`; on SIGTERM requests in flight get
-    `grace` seconds. With `json_logs` uvicorn's loggers go to ours."""
+    `grace` seconds. With `json_logs` uvicorn's loggers go to ours. Access lines name only
+    the app's own routes (`OwnRoutesOnly`)."""
     protocol = type("ForumbotH11Protocol", (GuardedH11Protocol,), {"limits": limits})
-    return uvicorn.Config(asgi, host=host, port=port, log_level=log_level.lower(),
-                          http=protocol, timeout_keep_alive=5, backlog=limits.backlog,
-                          log_config=None if json_logs else LOGGING_CONFIG,
-                          timeout_graceful_shutdown=grace)
+    config = uvicorn.Config(asgi, host=host, port=port, log_level=log_level.lower(),
+                            http=protocol, timeout_keep_alive=5, backlog=limits.backlog,
+                            log_config=None if json_logs else LOGGING_CONFIG,
+                            timeout_graceful_shutdown=grace)
+    access = logging.getLogger("uvicorn.access")
+    for old in [f for f in access.filters if isinstance(f, OwnRoutesOnly)]:
+        access.removeFilter(old)
+    access.addFilter(OwnRoutesOnly(frozenset(
+        path for route in getattr(asgi, "routes", ()) if isinstance(path := getattr(
+            route, "path", None), str))))
+    return config
 
 
 def serve_http(config: uvicorn.Config) -> None:

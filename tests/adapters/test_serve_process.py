@@ -181,6 +181,9 @@ def test_a_full_run_with_json_logs_never_logs_a_secret_or_a_members_data(
     funded = server.post(_event("evt_funded", "milestone.funded",
                                 {"contract_id": "C-7731", "seq": 1}))
     assert funded.json() == {"status": "applied"}
+    # A stranger's path and query: a bidirectional override, a name and the secret.
+    stranger = httpx.get(f"{server.base}/%E2%80%AEMarzipan?token={SECRET}")
+    assert stranger.status_code == 404
     metrics = httpx.get(f"{server.base}/metrics").text
     assert 'forumbot_webhook_requests_total{result="refused",status="409"} 1.0' in metrics
     assert server.stop() in (0, -signal.SIGTERM)
@@ -191,11 +194,12 @@ def test_a_full_run_with_json_logs_never_logs_a_secret_or_a_members_data(
                *cliff_code.split("-"), wrong_code.replace("-", ""), *wrong_code.split("-"),
                ANN_NAME, "Annelise", CLIFF_NAME, "Brandquist", TITLE, "Zanzibar", MILESTONE,
                "Quillwort", "Marzipan", "Xylophone", AMOUNT, "4321", "8765", "5555",
-               "DE89370400440532013000", "Secretname", "why pending"]
+               "DE89370400440532013000", "Secretname", "why pending", "\u202e", "\\u202e"]
     every_log = "\n".join(logs)
     lines = [line for line in every_log.splitlines() if line.strip()]
     assert any("webhook event evt_funded (milestone.funded): applied" in line for line in lines)
     assert any('"logger": "uvicorn' in line for line in lines)  # the server's own lines too
+    assert any('GET (another path)' in line for line in lines)  # the stranger's request
     for line in lines:
         if line.startswith("forumbot serve:"):  # the start line printed for the operator
             continue
