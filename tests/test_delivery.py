@@ -45,7 +45,7 @@ from bot.rendering import Renderer
 from bot.resources import templates_dir
 from bot.storage.database import make_engine, upgrade
 from bot.storage.models import NotificationRow
-from bot.storage.outbox_store import SqlOutbox, add_notification
+from bot.storage.outbox_store import LEASE, SqlOutbox, add_notification
 
 NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
 SECRET_TITLE = "Secret merger deck"
@@ -184,6 +184,60 @@ def test_a_batch_claims_the_oldest_notifications_first(engine: Engine) -> None:
 
     assert [identity for identity, _ in slack.sent] == ["slack:T1/U1", "slack:T1/U2"]
     assert [r[2] for r in rows(engine)] == ["delivered", "delivered", "pending"]
+
+
+class WritingMeanwhile(RecordingSender):
+    """A platform that takes its time: while it sends, another thread writes to the database
+    (as a webhook event or a member's question would) and the send waits for that write."""
+
+    def __init__(self, platform: str, write: Callable[[], None]) -> None:
+        super().__init__(platform)
+        self.write = write
+        self.wrote_during_sends: list[bool] = []
+
+    def send(self, identity: str, reply: Reply) -> None:
+        wrote = threading.Event()
+        writer = threading.Thread(target=lambda: (self.write(), wrote.set()))
+        writer.start()
+        self.wrote_during_sends.append(wrote.wait(10))
+        writer.join()
+        super().send(identity, reply)
+
+
+def test_nothing_waits_for_a_platform_while_a_notification_is_sent(engine: Engine) -> None:
+    add(engine, "slack:T1/U1", "slack")
+    slack = WritingMeanwhile("slack", lambda: add(engine, "slack:T1/U2", "slack"))
+
+    assert deliver_due(SqlOutbox(engine), [slack], NOW, batch=1) == DeliveryReport(delivered=1)
+
+    assert slack.wrote_during_sends == [True]  # on SQLite too: no write lock is held meanwhile
+    assert [r[1:3] for r in rows(engine)] == [("slack:T1/U1", "delivered"),
+                                              ("slack:T1/U2", "pending")]
+
+
+def test_forgetting_a_member_while_their_notification_is_sent_leaves_nothing_behind(
+        engine: Engine) -> None:
+    add(engine, "slack:T1/U1", "slack")
+    outbox = SqlOutbox(engine)
+    slack = WritingMeanwhile("slack", lambda: outbox.delete_for("slack:T1/U1"))
+
+    assert deliver_due(outbox, [slack], NOW) == DeliveryReport(delivered=1)
+
+    assert slack.wrote_during_sends == [True] and rows(engine) == []
+
+
+def test_a_notification_whose_deliverer_died_while_sending_is_sent_once_its_lease_ends(
+        engine: Engine) -> None:
+    add(engine, "slack:T1/U1", "slack")
+    with Session(engine) as session, session.begin():  # as a claim leaves it, never settled
+        row = session.scalars(select(NotificationRow)).one()
+        row.status, row.next_attempt_at = "sending", NOW + LEASE
+    outbox, slack = SqlOutbox(engine), RecordingSender("slack")
+
+    assert deliver_due(outbox, [slack], NOW) == DeliveryReport()  # another deliverer's, for now
+    assert take_pending(outbox, "slack:T1/U1", NOW) == []
+    assert deliver_due(outbox, [slack], NOW + LEASE) == DeliveryReport(delivered=1)
+    assert [r[2:] for r in rows(engine)] == [("delivered", 1)]
 
 
 def test_forgetting_a_member_deletes_only_their_notifications(engine: Engine) -> None:

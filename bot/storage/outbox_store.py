@@ -1,25 +1,31 @@
 """The notification outbox on SQLAlchemy: rows written with the change they tell, claimed once.
 
-A claim is one transaction: the rows are locked with `SELECT ... FOR UPDATE SKIP LOCKED`
-(PostgreSQL; on SQLite, `BEGIN IMMEDIATE` holds the database's write lock instead), sent while
-locked, and marked in the same transaction, so concurrent deliverers never send the same row.
-The window that remains is at-least-once: a process that dies after a send and before its
-commit leaves the row pending, and it is sent again. Keep batches small and senders' timeouts
-short: the lock (on SQLite, every writer) waits for the whole batch.
+A claim takes rows in a short transaction (`SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL;
+on SQLite, `BEGIN IMMEDIATE` holds the write lock for that moment only) and marks them
+`sending` with a lease, so that no other deliverer takes them while they are sent. The sends
+happen outside any transaction: no lock, and on SQLite no writer, waits for a platform. When
+the claim ends, a second short transaction records each outcome and gives back (as pending)
+the rows the deliverer did not get to. A process that dies in between leaves its rows
+`sending` until the lease ends; then they are due again and sent again: at least once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, delete, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.delivery import Claim, Notification
 from bot.storage.models import NotificationRow
+
+# How long a claimed notification is left to its deliverer before another may take it: more
+# than a batch of sends that each time out (50 x 30 s).
+LEASE = timedelta(minutes=30)
+_PENDING, _SENDING = "pending", "sending"
 
 
 def add_notification(
@@ -40,7 +46,7 @@ def add_notification(
             platform=platform,
             template=template,
             context=dict(context),
-            status="pending",
+            status=_PENDING,
             attempts=0,
             created_at=now,
             next_attempt_at=now,
@@ -55,23 +61,32 @@ def _notification(row: NotificationRow) -> Notification:
 
 
 class _SqlClaim:
-    """Implements `bot.delivery.Claim` over rows locked by the open session."""
+    """Implements `bot.delivery.Claim`: the outcomes, kept until the claim ends."""
 
     def __init__(self, rows: Sequence[NotificationRow]) -> None:
-        self._rows = {row.id: row for row in rows}
         self.notifications = [_notification(row) for row in rows]
+        self.due = {row.id: row.next_attempt_at for row in rows}  # when each was due
+        self.outcomes: dict[int, dict[str, Any]] = {}
 
     def delivered(self, notification_id: int, attempts: int, at: datetime) -> None:
-        row = self._rows[notification_id]
-        row.status, row.attempts, row.delivered_at = "delivered", attempts, at
+        self.outcomes[notification_id] = {"status": "delivered", "attempts": attempts,
+                                          "delivered_at": at}
 
     def retry(self, notification_id: int, attempts: int, at: datetime) -> None:
-        row = self._rows[notification_id]
-        row.attempts, row.next_attempt_at = attempts, at
+        self.outcomes[notification_id] = {"status": _PENDING, "attempts": attempts,
+                                          "next_attempt_at": at}
 
     def failed(self, notification_id: int, attempts: int) -> None:
-        row = self._rows[notification_id]
-        row.status, row.attempts = "failed", attempts
+        self.outcomes[notification_id] = {"status": "failed", "attempts": attempts}
+
+    def settle(self, conn: Connection) -> None:
+        """Write the outcomes, and give back the rows without one, as they were."""
+        for notification_id, due in self.due.items():
+            values = self.outcomes.get(notification_id,
+                                       {"status": _PENDING, "next_attempt_at": due})
+            conn.execute(update(NotificationRow).where(
+                NotificationRow.id == notification_id, NotificationRow.status == _SENDING,
+            ).values(**values))
 
 
 class SqlOutbox:
@@ -83,26 +98,39 @@ class SqlOutbox:
     def claim_due(
         self, platforms: Collection[str], now: datetime, limit: int
     ) -> AbstractContextManager[Claim]:
+        # Due, or claimed by a deliverer whose lease ended (it died before giving them back).
         return self._claim(
             [NotificationRow.platform.in_(list(platforms)),
+             NotificationRow.status.in_((_PENDING, _SENDING)),
              NotificationRow.next_attempt_at <= now],
-            limit,
+            limit, now + LEASE,
         )
 
     def claim_for(self, identity: str) -> AbstractContextManager[Claim]:
-        return self._claim([NotificationRow.identity == identity], None)
+        return self._claim(
+            [NotificationRow.identity == identity, NotificationRow.status == _PENDING],
+            None, datetime.now(UTC) + LEASE)
 
     @contextmanager
-    def _claim(self, where: list[ColumnElement[bool]], limit: int | None) -> Iterator[Claim]:
+    def _claim(self, where: list[ColumnElement[bool]], limit: int | None,
+               lease_until: datetime) -> Iterator[Claim]:
         with Session(self._engine) as session, session.begin():
             rows = session.scalars(
                 select(NotificationRow)
-                .where(NotificationRow.status == "pending", *where)
+                .where(*where)
                 .order_by(NotificationRow.id)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             ).all()
-            yield _SqlClaim(rows)
+            claim = _SqlClaim(rows)
+            for row in rows:
+                row.status, row.next_attempt_at = _SENDING, lease_until
+        try:
+            yield claim
+        finally:
+            if claim.due:
+                with self._engine.begin() as conn:
+                    claim.settle(conn)
 
     def delete_for(self, identity: str) -> int:
         with Session(self._engine) as session, session.begin():
@@ -112,10 +140,11 @@ class SqlOutbox:
             return int(result.rowcount)  # type: ignore[attr-defined]
 
     def backlog(self) -> tuple[int, datetime | None]:
-        """How many notifications are pending, and when the oldest of them was written."""
+        """How many notifications are pending (or being sent), and when the oldest of them was
+        written."""
         with Session(self._engine) as session:
             count, oldest = session.execute(
                 select(func.count(), func.min(NotificationRow.created_at))
-                .where(NotificationRow.status == "pending")
+                .where(NotificationRow.status.in_((_PENDING, _SENDING)))
             ).one()
             return int(count), oldest
