@@ -25,6 +25,8 @@ from bot.storage.models import PlatformClaimRow, RelayThreadRow
 CLAIM_LIFETIME = timedelta(days=1)
 PURGE_EVERY = 500  # claims per process between two purges
 RELAY_LIFETIME = timedelta(days=90)
+# A plain INSERT built once (compiled once): the ORM's unit of work would cost more than it.
+_CLAIM = insert(PlatformClaimRow)
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,9 @@ class SqlPlatformStore:
         self._claims += 1
         if self._claims % PURGE_EVERY == 1:
             self.forget_claims(now - CLAIM_LIFETIME)
-        try:  # a plain INSERT: the ORM's unit of work would cost more than the insert
+        try:
             with self._engine.begin() as conn:
-                conn.execute(insert(PlatformClaimRow).values(key=key[:200], claimed_at=now))
+                conn.execute(_CLAIM, {"key": key[:200], "claimed_at": now})
         except IntegrityError:
             return False
         return True

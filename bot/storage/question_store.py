@@ -26,6 +26,7 @@ from bot.storage.models import CandidatePhrasingRow, FeedbackRow, HandoffRow, Qu
 
 _CHUNK = 500  # ids per `IN (...)`: well inside every database's limit on parameters
 DEFAULT_RETENTION = timedelta(days=90)
+_RECORD = insert(QuestionRow)  # built once (compiled once): one per question
 _PURGE_EVERY = timedelta(hours=1)  # when questions are logged; listing the inbox always purges
 
 
@@ -65,7 +66,7 @@ class SqlQuestionLog:
         """Log one question's outcome; one with text opens an inbox item."""
         # Written for every question: one Core insert, without an ORM session.
         with self._engine.begin() as conn:
-            conn.execute(insert(QuestionRow), {
+            conn.execute(_RECORD, {
                 "at": self._clock(), "platform": question.platform,
                 "channel_private": question.channel_private, "outcome": question.outcome.value,
                 "entry_id": question.entry_id, "suggestions": list(question.suggestions),
