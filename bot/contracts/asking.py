@@ -13,6 +13,8 @@ from contextlib import suppress
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from bot.redaction import without_ibans
+
 MAX_GENERAL_PARTS = 3  # general clauses looked up after a personal answer
 SHORT_WORDS = 3  # "my milestones", "my open jobs": a request to see them
 _ID_SHAPE = re.compile(r"(?<![\w-])([a-z]{1,5}-?\d{2,7})(?![\w-])")
@@ -86,7 +88,7 @@ class Shape:
 
 def shape_of(text: str) -> Shape:
     """Read the shapes of one question."""
-    lower = text.lower()
+    lower = without_ibans(text).lower()
     rest = _ID_SHAPE.sub(" ", lower)
     words = _NUMBERED.sub(" ", rest)
     naming = _NAMING.search(lower)

@@ -67,6 +67,14 @@ def test_what_names_nothing_of_theirs_is_told_back_as_their_own_words() -> None:
     assert (nothing.contracts, nothing.milestones, nothing.unknown) == ((), (), None)
 
 
+@pytest.mark.parametrize("question", [
+    "my iban is DE89 3704 0044 0532 0130 00, how do I withdraw?",
+    "paid from GB33 BUKB 2020 1555 5555 55 but c2 shows nothing",
+])
+def test_a_bank_account_number_is_not_taken_for_a_contract_id(question: str) -> None:
+    assert read(question).unknown is None
+
+
 def test_one_common_word_of_a_long_title_is_not_clear_enough_to_beat_a_general_answer() -> None:
     weak = read("can I see the guide for new freelancers")
     assert titles(weak) == ["Style guide"] and not weak.clear and weak.distinct
