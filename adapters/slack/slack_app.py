@@ -92,8 +92,9 @@ def signed_by_slack(secret: str, body: bytes, headers: Mapping[str, str], now: f
     if abs(now - int(stamp)) > SIGNATURE_WINDOW:
         return False
     digest = hmac.new(secret.encode(), b"v0:" + stamp.encode() + b":" + body, hashlib.sha256)
-    return hmac.compare_digest(f"v0={digest.hexdigest()}",
-                               headers.get("x-slack-signature", ""))
+    # As bytes: a header may hold any character, and strings compare only when ASCII.
+    return hmac.compare_digest(f"v0={digest.hexdigest()}".encode(),
+                               headers.get("x-slack-signature", "").encode("utf-8", "replace"))
 
 
 def events_endpoint(bolt: AsyncApp, runtime: SlackRuntime) -> Callable[[Request], Any]:

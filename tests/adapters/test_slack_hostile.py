@@ -1,0 +1,44 @@
+"""A hostile review of `POST /slack/events`: what a stranger or a buggy Slack can send is
+refused with a clear status or ignored, nothing crashes, and the log holds no traceback and
+no member's words."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from tests.adapters.slack_fake import (
+    BOT_USER,
+    FakeSlack,
+    Serve,
+    mention_event,
+    signed_headers,
+)
+
+MENTION = f"<@{BOT_USER}>"
+
+
+def _quiet(caplog: pytest.LogCaptureFixture, settle: float = 0.5) -> None:
+    """No record with a traceback (and no ASGI crash) reached the log."""
+    time.sleep(settle)  # what runs after the ack has its turn
+    crashes = [r for r in caplog.records if r.exc_info or "Exception in ASGI" in r.getMessage()]
+    assert not crashes, [r.getMessage() for r in crashes]
+
+
+def _sent(fake: FakeSlack) -> list[str]:
+    return [c.method for c in fake.calls if c.method not in ("auth.test",
+                                                             "usergroups.users.list")]
+
+
+def test_a_signature_header_with_a_non_ascii_character_is_refused_with_401(
+        serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    body = json.dumps(mention_event(f"{MENTION} who sets the milestones?"))
+    headers = signed_headers(body) | {"X-Slack-Signature": "v0=\u00e9"}
+    response = serve._http.post("/slack/events", content=body.encode(), headers={
+        k: v.encode("latin-1") for k, v in headers.items()} | {
+        "Content-Type": b"application/json"})
+    assert response.status_code == 401
+    assert not _sent(fake)
+    _quiet(caplog)
