@@ -1,9 +1,9 @@
 """The Slack app: slack-bolt's AsyncApp with forumbot's listeners, served at
 `POST /slack/events` on the `forumbot serve` Starlette app, or over Socket Mode.
 
-Slack's requests are checked here before Bolt sees them: a body over `MAX_BODY` is 413, a
-bad signature or stale timestamp 401 (nothing stored), a body that is not a Slack payload
-400.
+Slack's requests are checked here before Bolt sees them: a body over `MAX_BODY` is 413, one
+that does not arrive within `BODY_TIMEOUT` seconds 408, a bad signature or stale timestamp 401
+(nothing stored), a body that is not a Slack payload 400.
 """
 
 from __future__ import annotations
@@ -29,12 +29,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from adapters.http_app import BODY_TIMEOUT, limited_body
 from adapters.slack import members, moderation
 from adapters.slack.config import SlackConfig
 from adapters.slack.runtime import ModeratorGroup, SlackRuntime
 from adapters.slack.sender import SlackSender
 from adapters.slack.web_api import library_logger, sync_client, web_client
 from bot.app import App, utc_now
+from bot.errors import WebhookRejected
 from bot.storage.platform_store import SqlPlatformStore
 
 log = logging.getLogger(__name__)
@@ -70,20 +72,6 @@ def _refused(status: int, reason: str) -> JSONResponse:
     return JSONResponse({"error": reason}, status_code=status)
 
 
-async def _limited_body(request: Request, limit: int) -> bytes | None:
-    """The body, or None as soon as it is known to pass `limit` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return None
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def signed_by_slack(secret: str, body: bytes, headers: Mapping[str, str], now: float) -> bool:
     """Whether Slack signed this body (v0 HMAC-SHA256) within the last five minutes."""
     stamp = headers.get("x-slack-request-timestamp", "")
@@ -106,9 +94,10 @@ def events_endpoint(bolt: AsyncApp, runtime: SlackRuntime) -> Callable[[Request]
     config = runtime.config
 
     async def endpoint(request: Request) -> Response:
-        body = await _limited_body(request, MAX_BODY)
-        if body is None:
-            return _refused(413, f"body: more than {MAX_BODY} bytes")
+        try:  # 413 over MAX_BODY, 408 when slow, 400 when the client went away mid-body
+            body = await limited_body(request, MAX_BODY, BODY_TIMEOUT)
+        except WebhookRejected as exc:
+            return _refused(exc.status, exc.reason)
         if not signed_by_slack(config.signing_secret, body, request.headers, time.time()):
             return _refused(401, "the signature or its timestamp is not valid")
         try:

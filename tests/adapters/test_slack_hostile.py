@@ -5,10 +5,12 @@ no member's words."""
 from __future__ import annotations
 
 import json
+import socket
 import time
 
 import pytest
 
+from bot.app import App
 from tests.adapters.slack_fake import (
     BOT_USER,
     FakeSlack,
@@ -42,3 +44,33 @@ def test_a_signature_header_with_a_non_ascii_character_is_refused_with_401(
     assert response.status_code == 401
     assert not _sent(fake)
     _quiet(caplog)
+
+
+def test_a_body_cut_off_by_the_client_leaves_no_traceback_in_the_log(
+        serve: Serve, caplog: pytest.LogCaptureFixture) -> None:
+    host, port = serve.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as sock:
+        sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                     b"\r\nContent-Length: 1000\r\n\r\n{\"type\": ")
+        time.sleep(0.3)
+    _quiet(caplog, settle=1.0)
+
+
+def test_a_slack_body_that_does_not_arrive_in_time_gets_408(
+        app: App, fake: FakeSlack, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import adapters.slack.slack_app
+
+    monkeypatch.setattr(adapters.slack.slack_app, "BODY_TIMEOUT", 0.5)
+    serve = Serve(app, fake)
+    try:
+        host, port = serve.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port))) as sock:
+            sock.settimeout(10)
+            sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                         b"application/json\r\nContent-Length: 1000\r\n\r\n{\"type\": ")
+            answer = sock.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:80]
+    finally:
+        serve.stop()
+    _quiet(caplog, settle=0)
