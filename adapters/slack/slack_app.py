@@ -102,7 +102,8 @@ def events_endpoint(bolt: AsyncApp, runtime: SlackRuntime) -> Callable[[Request]
             return _refused(401, "the signature or its timestamp is not valid")
         try:
             bolt_request = to_async_bolt_request(request, body)
-        except (UnicodeDecodeError, ValueError, TypeError, AttributeError, KeyError):
+        except (UnicodeDecodeError, ValueError, TypeError, AttributeError, KeyError,
+                RecursionError):  # RecursionError: JSON nested thousands deep
             return _refused(400, "the body is not a Slack payload")
         if not isinstance(bolt_request.body, dict) or not bolt_request.body.get(
                 "type", bolt_request.body.get("command")):

@@ -74,3 +74,13 @@ def test_a_slack_body_that_does_not_arrive_in_time_gets_408(
     finally:
         serve.stop()
     _quiet(caplog, settle=0)
+
+
+def test_deeply_nested_json_in_a_signed_body_is_refused_with_400(
+        serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    body = '{"type": "event_callback", "event": ' + "[" * 50_000 + "]" * 50_000 + "}"
+    assert serve.post(body, "application/json").status_code == 400
+    form = "payload=" + "%5B" * 60_000
+    assert serve.post(form, "application/x-www-form-urlencoded").status_code == 400
+    assert not _sent(fake)
+    _quiet(caplog)
