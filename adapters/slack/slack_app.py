@@ -85,6 +85,30 @@ def signed_by_slack(secret: str, body: bytes, headers: Mapping[str, str], now: f
                                headers.get("x-slack-signature", "").encode("utf-8", "replace"))
 
 
+# Parts of a payload that Slack sends as objects, and Bolt and the listeners read as such.
+_OBJECTS = ("event", "user", "channel", "container", "message", "view", "team")
+
+
+def well_formed(body: dict[str, Any]) -> bool:
+    """Whether a payload has the shape Bolt and the listeners index without checking: objects
+    where Slack sends objects, an event or view with its type, at least one action (each an
+    object), and the trigger a modal is opened with on a button, shortcut or command."""
+    if any(not isinstance(body.get(key, {}), dict) for key in _OBJECTS):
+        return False
+    kind = body.get("type")
+    if kind == "event_callback":
+        return isinstance(body.get("event"), dict) and isinstance(body["event"].get("type"), str)
+    if kind in ("view_submission", "view_closed"):
+        return isinstance(body.get("view"), dict) and isinstance(body["view"].get("type"), str)
+    actions = body.get("actions")
+    if kind == "block_actions" and not (isinstance(actions, list) and actions and all(
+            isinstance(a, dict) for a in actions)):
+        return False
+    if kind in ("block_actions", "message_action", "shortcut") or "command" in body:
+        return isinstance(body.get("trigger_id"), str)
+    return True
+
+
 def events_endpoint(bolt: AsyncApp, runtime: SlackRuntime) -> Callable[[Request], Any]:
     """`POST /slack/events`: events, slash commands and interactivity, as Bolt expects.
 
@@ -106,7 +130,7 @@ def events_endpoint(bolt: AsyncApp, runtime: SlackRuntime) -> Callable[[Request]
                 RecursionError):  # RecursionError: JSON nested thousands deep
             return _refused(400, "the body is not a Slack payload")
         if not isinstance(bolt_request.body, dict) or not bolt_request.body.get(
-                "type", bolt_request.body.get("command")):
+                "type", bolt_request.body.get("command")) or not well_formed(bolt_request.body):
             return _refused(400, "the body is not a Slack payload")
         if bolt_request.body.get("type") == "event_callback" and runtime.full:
             return _refused(503, "busy answering: deliver the event again later")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+from typing import Any
 
 import pytest
 
@@ -15,6 +16,7 @@ from tests.adapters.slack_fake import (
     BOT_USER,
     FakeSlack,
     Serve,
+    event_callback,
     mention_event,
     signed_headers,
 )
@@ -82,5 +84,50 @@ def test_deeply_nested_json_in_a_signed_body_is_refused_with_400(
     assert serve.post(body, "application/json").status_code == 400
     form = "payload=" + "%5B" * 60_000
     assert serve.post(form, "application/x-www-form-urlencoded").status_code == 400
+    assert not _sent(fake)
+    _quiet(caplog)
+
+
+def _click(**payload: Any) -> dict[str, Any]:
+    return {"type": "block_actions", "user": {"id": "UMEMBER"}, "channel": {"id": "CGENERAL"},
+            "container": {"type": "message", "channel_id": "CGENERAL"},
+            "trigger_id": "trigger-1",
+            "actions": [{"type": "button", "action_id": "rate_helpful",
+                         "value": "escrow-basics"}]} | payload
+
+
+MALFORMED = {
+    "an event that is a string": event_callback("app_mention"),  # type: ignore[arg-type]
+    "an event that is a list": event_callback([1, 2]),  # type: ignore[arg-type]
+    "a button's user as a string": _click(user="UMEMBER"),
+    "a button's channel as a string": _click(channel="CGENERAL"),
+    "a button's container as a string": _click(container="message"),
+    "a button's message as a string": _click(message="hello"),
+    "no actions": _click(actions=[]),
+    "actions as a string": _click(actions="rate_helpful"),
+    "an action that is a number": _click(actions=[7]),
+    "a view submission whose view has no type": {
+        "type": "view_submission", "user": {"id": "UMOD"},
+        "view": {"callback_id": "faq_add", "state": {"values": {}}}},
+    "a view submission whose view is a string": {
+        "type": "view_submission", "user": {"id": "UMOD"}, "view": "faq_add"},
+    "a shortcut without a trigger": {
+        "type": "message_action", "callback_id": "add_to_faq", "user": {"id": "UMOD"},
+        "channel": {"id": "CGENERAL"}, "message": {"text": "hi"}},
+    "an inbox button without a trigger": _click(user={"id": "UMOD"}, trigger_id=None, actions=[
+        {"type": "button", "action_id": "inbox_attach_open", "value": "1"}]),
+}
+
+
+@pytest.mark.parametrize("payload", MALFORMED.values(), ids=MALFORMED.keys())
+def test_a_signed_payload_of_the_wrong_shape_is_refused_with_400_and_nothing_is_sent(
+        serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture,
+        payload: dict[str, Any]) -> None:
+    if "event" in payload:
+        response = serve.event(payload)
+    else:
+        response = serve.interact({k: v for k, v in payload.items() if v is not None})
+    assert response.status_code == 400
+    assert "not a Slack payload" in response.text
     assert not _sent(fake)
     _quiet(caplog)
