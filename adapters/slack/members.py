@@ -264,11 +264,12 @@ def _clicked(body: dict[str, Any], text: str, private: bool | None = None) -> In
 
 def _shown_text(body: dict[str, Any]) -> str:
     """The text of the message a button was under (our own section), if Slack sent it."""
-    for block in (body.get("message") or {}).get("blocks") or ():
+    blocks = (body.get("message") or {}).get("blocks")
+    for block in blocks if isinstance(blocks, list) else ():
         if isinstance(block, dict) and block.get("type") == "section":
-            text = (block.get("text") or {}).get("text")
-            if isinstance(text, str):
-                return text
+            text = block.get("text")
+            if isinstance(text, dict) and isinstance(text.get("text"), str):
+                return str(text["text"])
     return ""
 
 

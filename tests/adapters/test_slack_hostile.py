@@ -19,6 +19,7 @@ from tests.adapters.slack_fake import (
     event_callback,
     mention_event,
     signed_headers,
+    texts,
 )
 
 MENTION = f"<@{BOT_USER}>"
@@ -91,7 +92,7 @@ def test_deeply_nested_json_in_a_signed_body_is_refused_with_400(
 def _click(**payload: Any) -> dict[str, Any]:
     return {"type": "block_actions", "user": {"id": "UMEMBER"}, "channel": {"id": "CGENERAL"},
             "container": {"type": "message", "channel_id": "CGENERAL"},
-            "trigger_id": "trigger-1",
+            "trigger_id": "trigger-1", "response_url": "",
             "actions": [{"type": "button", "action_id": "rate_helpful",
                          "value": "escrow-basics"}]} | payload
 
@@ -130,4 +131,15 @@ def test_a_signed_payload_of_the_wrong_shape_is_refused_with_400_and_nothing_is_
     assert response.status_code == 400
     assert "not a Slack payload" in response.text
     assert not _sent(fake)
+    _quiet(caplog)
+
+
+def test_a_rating_under_a_message_whose_section_text_is_not_an_object_is_still_counted(
+        serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    for blocks in ([{"type": "section", "text": "plain"}], 7):
+        response = serve.interact(_click(message={"ts": "1.1", "blocks": blocks},
+                                         response_url=fake.response_url("r")))
+        assert response.status_code == 200
+    thanks = fake.wait_for("response_url", 2)
+    assert len(thanks) == 2 and all("Thanks" in texts(t["blocks"]) for t in thanks)
     _quiet(caplog)
