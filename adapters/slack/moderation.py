@@ -184,8 +184,8 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
                            client: AsyncWebClient, respond: AsyncRespond) -> None:
         await ack()
         who, value = _who(body), str(action.get("value", ""))
-        if who is None or not value.isdecimal():
-            return
+        if who is None or not (value.isascii() and value.isdecimal() and len(value) <= 18):
+            return  # not a number the inbox could hold (Python refuses 4,300 digits and more)
         number, command = int(value), INBOX_ACTIONS[str(action["action_id"])]
         try:
             mod = await _moderator(rt, *who)

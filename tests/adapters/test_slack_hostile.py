@@ -134,6 +134,16 @@ def test_a_signed_payload_of_the_wrong_shape_is_refused_with_400_and_nothing_is_
     _quiet(caplog)
 
 
+def test_an_inbox_button_carrying_thousands_of_digits_does_nothing_and_logs_no_traceback(
+        serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    response = serve.interact(_click(user={"id": "UMOD"}, response_url=fake.response_url("r"),
+                                     actions=[
+        {"type": "button", "action_id": "inbox_dismiss", "value": "9" * 5000}]))
+    assert response.status_code == 200
+    assert not _sent(fake)
+    _quiet(caplog)
+
+
 def test_a_rating_under_a_message_whose_section_text_is_not_an_object_is_still_counted(
         serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
     for blocks in ([{"type": "section", "text": "plain"}], 7):
