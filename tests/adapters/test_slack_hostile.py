@@ -7,15 +7,18 @@ from __future__ import annotations
 import json
 import socket
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from bot.app import App
+from bot.contracts.demo import demo_dataset
 from tests.adapters.slack_fake import (
     BOT_USER,
     FakeSlack,
     Serve,
+    buttons,
     event_callback,
     mention_event,
     signed_headers,
@@ -153,3 +156,16 @@ def test_a_rating_under_a_message_whose_section_text_is_not_an_object_is_still_c
     thanks = fake.wait_for("response_url", 2)
     assert len(thanks) == 2 and all("Thanks" in texts(t["blocks"]) for t in thanks)
     _quiet(caplog)
+
+
+@pytest.mark.parametrize("question", ["my code {code} doesn't work, help", "{code} ??? zzqx"])
+def test_a_link_code_in_a_public_question_is_not_carried_by_the_buttons_posted_in_the_channel(
+        app: App, serve: Serve, fake: FakeSlack, question: str) -> None:
+    now = datetime.now(UTC)
+    app.contracts.import_dataset(demo_dataset(now.date()))
+    code = app.links.issue_code("acc-demo", now)
+    serve.event(mention_event(f"{MENTION} " + question.format(code=code)))
+    public, = fake.wait_for("chat.postMessage")
+    assert public["channel"] == "CGENERAL" and buttons(public["blocks"])
+    assert code not in json.dumps(public)
+    assert code.replace("-", "") not in json.dumps(public).replace("-", "")
