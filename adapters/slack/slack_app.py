@@ -92,7 +92,8 @@ _OBJECTS = ("event", "user", "channel", "container", "message", "view", "team")
 def well_formed(body: dict[str, Any]) -> bool:
     """Whether a payload has the shape Bolt and the listeners index without checking: objects
     where Slack sends objects, an event or view with its type, at least one action (each an
-    object), and the trigger a modal is opened with on a button, shortcut or command."""
+    object), the trigger a modal is opened with on a button, shortcut or command, and the URL
+    a button under a message, a message shortcut or a command is answered at."""
     if any(not isinstance(body.get(key, {}), dict) for key in _OBJECTS):
         return False
     kind = body.get("type")
@@ -104,9 +105,15 @@ def well_formed(body: dict[str, Any]) -> bool:
     if kind == "block_actions" and not (isinstance(actions, list) and actions and all(
             isinstance(a, dict) for a in actions)):
         return False
-    if kind in ("block_actions", "message_action", "shortcut") or "command" in body:
-        return isinstance(body.get("trigger_id"), str)
-    return True
+    command = "command" in body
+    if (kind in ("block_actions", "message_action", "shortcut") or command) and not isinstance(
+            body.get("trigger_id"), str):
+        return False
+    # Buttons under a message, message shortcuts and commands are answered at their URL.
+    answered_at_url = ((kind == "block_actions" and "view" not in body)
+                       or kind == "message_action" or command)
+    url = body.get("response_url")
+    return not answered_at_url or (isinstance(url, str) and bool(url))
 
 
 def events_endpoint(bolt: AsyncApp, runtime: SlackRuntime) -> Callable[[Request], Any]:

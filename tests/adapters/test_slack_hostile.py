@@ -95,7 +95,7 @@ def test_deeply_nested_json_in_a_signed_body_is_refused_with_400(
 def _click(**payload: Any) -> dict[str, Any]:
     return {"type": "block_actions", "user": {"id": "UMEMBER"}, "channel": {"id": "CGENERAL"},
             "container": {"type": "message", "channel_id": "CGENERAL"},
-            "trigger_id": "trigger-1", "response_url": "",
+            "trigger_id": "trigger-1", "response_url": "https://hooks.slack.invalid/r",
             "actions": [{"type": "button", "action_id": "rate_helpful",
                          "value": "escrow-basics"}]} | payload
 
@@ -117,7 +117,12 @@ MALFORMED = {
         "type": "view_submission", "user": {"id": "UMOD"}, "view": "faq_add"},
     "a shortcut without a trigger": {
         "type": "message_action", "callback_id": "add_to_faq", "user": {"id": "UMOD"},
+        "response_url": "https://hooks.slack.invalid/r",
         "channel": {"id": "CGENERAL"}, "message": {"text": "hi"}},
+    "a button under a message without a response URL": _click(response_url=None),
+    "a member's message shortcut without a response URL": {
+        "type": "message_action", "callback_id": "add_to_faq", "user": {"id": "UMEMBER"},
+        "trigger_id": "trigger-1", "channel": {"id": "CGENERAL"}, "message": {"text": "hi"}},
     "an inbox button without a trigger": _click(user={"id": "UMOD"}, trigger_id=None, actions=[
         {"type": "button", "action_id": "inbox_attach_open", "value": "1"}]),
 }
