@@ -116,6 +116,12 @@ def well_formed(body: dict[str, Any]) -> bool:
     return not answered_at_url or (isinstance(url, str) and bool(url))
 
 
+def slack_payload(body: object) -> bool:
+    """Whether a request's parsed body is a Slack payload Bolt may be given."""
+    return isinstance(body, dict) and bool(body.get("type", body.get("command"))) and (
+        well_formed(body))
+
+
 def events_endpoint(bolt: AsyncApp, runtime: SlackRuntime) -> Callable[[Request], Any]:
     """`POST /slack/events`: events, slash commands and interactivity, as Bolt expects.
 
@@ -136,8 +142,7 @@ def events_endpoint(bolt: AsyncApp, runtime: SlackRuntime) -> Callable[[Request]
         except (UnicodeDecodeError, ValueError, TypeError, AttributeError, KeyError,
                 RecursionError):  # RecursionError: JSON nested thousands deep
             return _refused(400, "the body is not a Slack payload")
-        if not isinstance(bolt_request.body, dict) or not bolt_request.body.get(
-                "type", bolt_request.body.get("command")) or not well_formed(bolt_request.body):
+        if not slack_payload(bolt_request.body):
             return _refused(400, "the body is not a Slack payload")
         if bolt_request.body.get("type") == "event_callback" and runtime.full:
             return _refused(503, "busy answering: deliver the event again later")
@@ -150,8 +155,23 @@ def events_endpoint(bolt: AsyncApp, runtime: SlackRuntime) -> Callable[[Request]
 async def _socket_mode(bolt: AsyncApp, config: SlackConfig) -> AsyncIterator[None]:
     """Connected to Slack over Socket Mode while the server runs."""
     from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+    from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
+    from slack_sdk.socket_mode.request import SocketModeRequest
+    from slack_sdk.socket_mode.response import SocketModeResponse
 
-    handler = AsyncSocketModeHandler(bolt, app_token=config.app_token, logger=library_logger(),
+    class CheckedHandler(AsyncSocketModeHandler):
+        """Acknowledges a payload that is not Slack's without giving it to Bolt (as the HTTP
+        endpoint refuses it with 400), so that it is neither failed on nor delivered again."""
+
+        async def handle(self, client: AsyncBaseSocketModeClient,
+                         req: SocketModeRequest) -> None:
+            if slack_payload(req.payload):
+                await super().handle(client, req)  # type: ignore[arg-type]
+                return
+            log.warning("slack request refused: a Socket Mode payload that is not Slack's")
+            await client.send_socket_mode_response(SocketModeResponse(req.envelope_id))
+
+    handler = CheckedHandler(bolt, app_token=config.app_token, logger=library_logger(),
                                      web_client=bolt.client)
     await handler.connect_async()  # type: ignore[no-untyped-call]
     log.info("slack: connected over Socket Mode")
