@@ -21,6 +21,7 @@ from tests.adapters.slack_fake import (
     buttons,
     event_callback,
     mention_event,
+    message_event,
     signed_headers,
     texts,
 )
@@ -174,3 +175,36 @@ def test_a_link_code_in_a_public_question_is_not_carried_by_the_buttons_posted_i
     assert public["channel"] == "CGENERAL" and buttons(public["blocks"])
     assert code not in json.dumps(public)
     assert code.replace("-", "") not in json.dumps(public).replace("-", "")
+
+
+def test_a_member_flooding_the_bot_gets_eight_answers_in_half_a_minute_and_others_still_get_theirs(
+        serve: Serve, fake: FakeSlack) -> None:
+    for n in range(12):
+        serve.event(message_event("who sets the milestones?", user="UFLOOD", channel="DFLOOD",
+                                  ts=f"1700000200.{n:06d}"))
+        serve.event(mention_event(f"{MENTION} escrow", user="UFLOOD", ts=f"1700000300.{n:06d}"))
+    serve.event(message_event("who sets the milestones?"))
+    answered = fake.wait_for("chat.postMessage", 9)
+    time.sleep(1.0)  # anything past the limit would have come by now
+    answered = fake.of("chat.postMessage")
+    assert [a["channel"] for a in answered].count("DMEMBER") == 1
+    assert len(answered) == 9, [a["channel"] for a in answered]
+
+
+def test_a_ninth_slash_command_within_half_a_minute_is_told_privately_to_slow_down(
+        serve: Serve, fake: FakeSlack) -> None:
+    for _ in range(9):
+        serve.command("/faq", "who sets the milestones?")
+    replies = fake.wait_for("response_url", 9)
+    assert all(r["response_type"] == "ephemeral" for r in replies)
+    assert sum("faster than I can keep up" in r["text"] for r in replies) == 1
+    assert not fake.of("chat.postMessage")
+
+
+def test_a_ninth_button_click_within_half_a_minute_is_told_privately_to_slow_down(
+        serve: Serve, fake: FakeSlack) -> None:
+    for _ in range(9):
+        serve.interact(_click(response_url=fake.response_url("r")))
+    replies = fake.wait_for("response_url", 9)
+    slowed = [r for r in replies if "faster than I can keep up" in r.get("text", "")]
+    assert len(slowed) == 1 and slowed[0]["response_type"] == "ephemeral"
