@@ -20,6 +20,7 @@ from tests.adapters.slack_fake import (
     Serve,
     buttons,
     event_callback,
+    link_member,
     mention_event,
     message_event,
     signed_headers,
@@ -208,3 +209,17 @@ def test_a_ninth_button_click_within_half_a_minute_is_told_privately_to_slow_dow
     replies = fake.wait_for("response_url", 9)
     slowed = [r for r in replies if "faster than I can keep up" in r.get("text", "")]
     assert len(slowed) == 1 and slowed[0]["response_type"] == "ephemeral"
+
+
+def test_a_private_answer_sent_to_slack_leaves_no_contract_data_or_member_words_in_a_debug_log(
+        app: App, serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG")  # as `forumbot serve --log-level DEBUG` sets the root logger
+    link_member(app)
+    serve.command("/contract", "logo")
+    serve.command("/faq", "which milestones zebraquokka")
+    replies = fake.wait_for("response_url", 2)
+    assert "Logo and brand kit" in texts(replies[0]["blocks"])
+    assert "zebraquokka" in json.dumps(replies[1])
+    time.sleep(0.3)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "Logo and brand kit" not in logged and "zebraquokka" not in logged
