@@ -223,3 +223,14 @@ def test_a_private_answer_sent_to_slack_leaves_no_contract_data_or_member_words_
     time.sleep(0.3)
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "Logo and brand kit" not in logged and "zebraquokka" not in logged
+
+
+def test_stats_for_a_number_of_days_thousands_of_digits_long_is_refused_with_the_usage(
+        serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    serve.command("/faq-admin", "stats " + "9" * 5000, user="UMOD")
+    refusal, = fake.wait_for("response_url")
+    assert refusal["response_type"] == "ephemeral"
+    assert "The days are a number from 1 to 36,500" in refusal["text"]
+    assert len(refusal["text"]) < 200
+    _quiet(caplog)
+
