@@ -86,7 +86,7 @@ def read_carried(value: object) -> dict[str, str]:
         return {}
     try:
         loaded = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested a thousand deep
         return {}
     if not isinstance(loaded, dict):
         return {}

@@ -234,3 +234,18 @@ def test_stats_for_a_number_of_days_thousands_of_digits_long_is_refused_with_the
     assert len(refusal["text"]) < 200
     _quiet(caplog)
 
+
+
+def test_a_button_or_form_carrying_json_nested_a_thousand_deep_is_ignored_without_a_traceback(
+        serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    deep = "[" * 1500 + "]" * 1500
+    serve.interact(_click(response_url=fake.response_url("r"), actions=[
+        {"type": "button", "action_id": "pick_1", "value": deep}]))
+    response = serve.interact({
+        "type": "view_submission", "user": {"id": "UMOD"}, "trigger_id": "trigger-1",
+        "view": {"id": "V1", "type": "modal", "callback_id": "faq_edit",
+                 "private_metadata": deep, "state": {"values": {}}}})
+    assert response.status_code == 200
+    assert response.json()["response_action"] == "errors"
+    assert not _sent(fake)
+    _quiet(caplog)
