@@ -117,9 +117,10 @@ def well_formed(body: dict[str, Any]) -> bool:
 
 
 def slack_payload(body: object) -> bool:
-    """Whether a request's parsed body is a Slack payload Bolt may be given."""
-    return isinstance(body, dict) and bool(body.get("type", body.get("command"))) and (
-        well_formed(body))
+    """Whether a request's parsed body is a Slack payload Bolt may be given (an event, a
+    command, interactivity, or the SSL check Slack sends a command's URL now and then)."""
+    return isinstance(body, dict) and bool(body.get("type", body.get(
+        "command", body.get("ssl_check")))) and well_formed(body)
 
 
 def events_endpoint(bolt: AsyncApp, runtime: SlackRuntime) -> Callable[[Request], Any]:

@@ -249,3 +249,10 @@ def test_a_button_or_form_carrying_json_nested_a_thousand_deep_is_ignored_withou
     assert response.json()["response_action"] == "errors"
     assert not _sent(fake)
     _quiet(caplog)
+
+
+def test_slacks_periodic_ssl_check_is_answered_200_and_nothing_is_sent(
+        serve: Serve, fake: FakeSlack) -> None:
+    response = serve.post("ssl_check=1&token=unused", "application/x-www-form-urlencoded")
+    assert response.status_code == 200
+    assert not _sent(fake)
