@@ -41,7 +41,7 @@ BODY_TIMEOUT = 10.0  # seconds for the whole body to arrive
 NO_SECRET = "the webhook secret is not configured: set FORUMBOT_WEBHOOK_SECRET"
 
 
-async def _body(request: Request, limit: int, timeout: float) -> bytes:
+async def limited_body(request: Request, limit: int, timeout: float) -> bytes:
     """The request body, refused with 413 as soon as it is known to pass `limit` bytes, and
     with 408 when it has not all arrived within `timeout` seconds."""
     too_large = WebhookRejected(413, f"body: more than {limit} bytes")
@@ -140,7 +140,7 @@ def create_http_app(
         try:
             if not secret:
                 raise WebhookRejected(503, NO_SECRET)
-            body = await _body(request, max_body, body_timeout)
+            body = await limited_body(request, max_body, body_timeout)
             verify_signature(secret, request.headers.get(TIMESTAMP_HEADER),
                              request.headers.get(SIGNATURE_HEADER), body, clock())
             event = parse_event(body)

@@ -100,7 +100,7 @@ def _event(n: int, run: str) -> tuple[str, bytes]:
     ts = f"{1700000000 + n}.{run}"
     event = {"type": "event_callback", "team_id": "T1", "api_app_id": "ABENCH",
              "event_id": f"Ev{run}{n:07d}", "event_time": 1700000000,
-             "event": {"type": "app_mention", "user": f"U{n % 500:05d}", "channel": "CBENCH",
+             "event": {"type": "app_mention", "user": f"U{n:07d}", "channel": "CBENCH",
                        "text": f"<@{BOT_USER}> {QUESTIONS[n % len(QUESTIONS)]}", "ts": ts,
                        "team": "T1"}}
     return ts, json.dumps(event).encode()

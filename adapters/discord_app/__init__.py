@@ -8,6 +8,6 @@ Named `discord_app`, not `discord`, so that it can never shadow the discord.py p
 their clicks; `commands.py` the members' slash commands; `moderation.py` and `forms.py` the
 moderators' commands, inbox buttons and forms; `client.py` the discord.py client;
 `sender.py` the outbox's DMs; `serving.py` runs it beside the HTTP app in one event loop;
-`config.py` reads its settings; `limits.py` the per-member rate limit. It imports `bot` and
-discord.py, never another platform's package.
+`config.py` reads its settings; `adapters/limits.py` holds the per-member rate limit. It
+imports `bot`, discord.py and the adapters' shared modules, never another platform's package.
 """

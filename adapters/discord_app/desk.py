@@ -22,7 +22,7 @@ import discord
 
 from adapters.discord_app import translate
 from adapters.discord_app.config import DiscordConfig
-from adapters.discord_app.limits import RateLimit
+from adapters.limits import RateLimit
 from bot.app import App
 from bot.delivery import take_pending
 from bot.messages import Incoming, Reply

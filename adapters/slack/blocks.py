@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.messages import Reply
+from bot.redaction import without_codes
 from bot.rendering import Renderer
 
 SECTION_LIMIT = 3000  # characters of one section block's text
@@ -71,9 +72,11 @@ def actions(*elements: Block) -> Block:
 
 
 def carried(**values: str) -> str:
-    """Values a button carries to its handler, as compact JSON within Slack's limit."""
+    """Values a button carries to its handler, as compact JSON within Slack's limit. A
+    question's link codes are blanked: a button's value is part of the message, which may be
+    in a channel."""
     if "q" in values:
-        values["q"] = values["q"][:QUESTION_KEPT]
+        values["q"] = without_codes(values["q"])[:QUESTION_KEPT]
     return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -83,7 +86,7 @@ def read_carried(value: object) -> dict[str, str]:
         return {}
     try:
         loaded = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested a thousand deep
         return {}
     if not isinstance(loaded, dict):
         return {}

@@ -29,6 +29,7 @@ from adapters.slack.relay import pass_to_moderators, relay_reply
 from adapters.slack.runtime import PartlyPosted, SlackRuntime
 from adapters.slack.translate import (
     answerable,
+    identity,
     incoming,
     is_direct,
     is_id,
@@ -89,6 +90,8 @@ async def answer(rt: SlackRuntime, client: AsyncWebClient, body: dict[str, Any],
                  event: dict[str, Any], text: str, thread: str | None) -> None:
     """Answer a member's message (once, however often Slack delivers it)."""
     team, user, channel = team_of(body, event), str(event["user"]), str(event["channel"])
+    if not rt.allow(identity(team, user)):
+        return
     message = incoming(text, team, user, channel, private=is_direct(channel),
                        moderator=await rt.group.contains(user))
 
@@ -111,6 +114,8 @@ async def _help_channel(rt: SlackRuntime, client: AsyncWebClient, body: dict[str
         if commands.parse(text) is not None:
             return
     except UserError:
+        return
+    if not rt.allow(identity(team_of(body, event), str(event["user"]))):
         return
     decision = await rt.call(rt.app.assistant.decide, clean(text[:MAX_MESSAGE]))
     if decision.outcome is not Outcome.ANSWER or decision.entry_id in _NOT_UNASKED:
@@ -191,6 +196,8 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
         message = _clicked(body, "rate")
         if message is None:
             return
+        if await _slowed(rt, message, respond):
+            return
         helpful = action.get("action_id") == RATE_HELPFUL
         reply = await rt.call(rt.app.assistant.rate, message, str(action.get("value")), helpful)
         await respond(replace_original=True,
@@ -204,6 +211,8 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
         question = carried.get("q", "")
         message = _clicked(body, question or "pick")
         if message is None or "e" not in carried:
+            return
+        if await _slowed(rt, message, respond):
             return
         reply = await rt.call(rt.app.assistant.pick, message, carried["e"], question)
         user = str(body["user"]["id"])
@@ -222,6 +231,8 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
         message = _clicked(body, "moderator")
         if message is None:
             return
+        if await _slowed(rt, message, respond):
+            return
         await pass_to_moderators(rt, client, body, message, carried, respond)
 
     @bolt.action(SHARE)
@@ -230,6 +241,8 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
         await ack()
         message = _clicked(body, f"faq show {action.get('value')}", private=False)
         if message is None:
+            return
+        if await _slowed(rt, message, respond):
             return
         reply = await rt.call(rt.app.assistant.handle, message)
         if reply.template != "answer":
@@ -262,13 +275,23 @@ def _clicked(body: dict[str, Any], text: str, private: bool | None = None) -> In
     return incoming(text, team_of(body), str(user["id"]), str(channel), private=private)
 
 
+async def _slowed(rt: SlackRuntime, clicked: Incoming, respond: AsyncRespond) -> bool:
+    """Whether a member clicking is over the rate limit (then told so, only them)."""
+    if rt.allow(clicked.user):
+        return False
+    await respond(response_type="ephemeral", replace_original=False,
+                  text=rt.text(Reply("slow_down")))
+    return True
+
+
 def _shown_text(body: dict[str, Any]) -> str:
     """The text of the message a button was under (our own section), if Slack sent it."""
-    for block in (body.get("message") or {}).get("blocks") or ():
+    blocks = (body.get("message") or {}).get("blocks")
+    for block in blocks if isinstance(blocks, list) else ():
         if isinstance(block, dict) and block.get("type") == "section":
-            text = (block.get("text") or {}).get("text")
-            if isinstance(text, str):
-                return text
+            text = block.get("text")
+            if isinstance(text, dict) and isinstance(text.get("text"), str):
+                return str(text["text"])
     return ""
 
 
@@ -279,6 +302,9 @@ async def _command(rt: SlackRuntime, command: dict[str, Any], respond: AsyncResp
     if not is_id(user) or not is_id(channel):
         return
     team = team_of(command)
+    if not rt.allow(identity(team, str(user))):
+        await respond(response_type="ephemeral", text=rt.text(Reply("slow_down")))
+        return
     moderator = await rt.group.contains(str(user))
     message = incoming(text, team, str(user), str(channel), private=True, moderator=moderator)
     reply = await rt.call(rt.app.assistant.handle, message)

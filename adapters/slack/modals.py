@@ -146,7 +146,7 @@ def metadata(view: Mapping[str, Any]) -> dict[str, Any]:
     """A view's private metadata, or nothing when it is not ours."""
     try:
         loaded = json.loads(str(view.get("private_metadata") or "{}"))
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested a thousand deep
         return {}
     return loaded if isinstance(loaded, dict) else {}
 

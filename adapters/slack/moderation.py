@@ -184,8 +184,8 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
                            client: AsyncWebClient, respond: AsyncRespond) -> None:
         await ack()
         who, value = _who(body), str(action.get("value", ""))
-        if who is None or not value.isdecimal():
-            return
+        if who is None or not (value.isascii() and value.isdecimal() and len(value) <= 18):
+            return  # not a number the inbox could hold (Python refuses 4,300 digits and more)
         number, command = int(value), INBOX_ACTIONS[str(action["action_id"])]
         try:
             mod = await _moderator(rt, *who)
@@ -241,7 +241,8 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
 def _days(words: list[str]) -> int:
     if not words:
         return DEFAULT_DAYS
-    if not (words[0].isascii() and words[0].isdecimal()) or not 1 <= int(words[0]) <= MAX_DAYS:
+    if not (words[0].isascii() and words[0].isdecimal() and len(words[0]) <= 6) or not (
+            1 <= int(words[0]) <= MAX_DAYS):
         raise UserError(f"The days are a number from 1 to {MAX_DAYS:,}, not {words[0][:20]!r}.")
     return int(words[0])
 

@@ -18,6 +18,7 @@ from typing import Any, ParamSpec, TypeVar
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.limits import RateLimit
 from adapters.slack.blocks import SlackMessage, message
 from adapters.slack.config import SlackConfig
 from adapters.slack.translate import identity
@@ -107,6 +108,7 @@ class SlackRuntime:
     threads: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(
         max_workers=CORE_THREADS, thread_name_prefix="forumbot-slack"))
     pending: int = 0  # events whose listeners run (`in_hand`), counted on the event loop
+    limit: RateLimit = field(default_factory=RateLimit)  # per member, used on the event loop
 
     @property
     def full(self) -> bool:
@@ -117,6 +119,14 @@ class SlackRuntime:
         """Run a blocking core or database call off the event loop, in the adapter's threads."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self.threads, functools.partial(fn, *args, **kwargs))
+
+    def allow(self, member: str) -> bool:
+        """Whether a member (an identity) may make the bot work now: a few messages, commands
+        or clicks in half a minute (`adapters.limits`); more are left alone."""
+        if self.limit.allow(member):
+            return True
+        log.info("slack: %s is over the rate limit; left alone", member)
+        return False
 
     @contextmanager
     def in_hand(self) -> Iterator[None]:

@@ -1,9 +1,9 @@
 """The Slack app: slack-bolt's AsyncApp with forumbot's listeners, served at
 `POST /slack/events` on the `forumbot serve` Starlette app, or over Socket Mode.
 
-Slack's requests are checked here before Bolt sees them: a body over `MAX_BODY` is 413, a
-bad signature or stale timestamp 401 (nothing stored), a body that is not a Slack payload
-400.
+Slack's requests are checked here before Bolt sees them: a body over `MAX_BODY` is 413, one
+that does not arrive within `BODY_TIMEOUT` seconds 408, a bad signature or stale timestamp 401
+(nothing stored), a body that is not a Slack payload 400.
 """
 
 from __future__ import annotations
@@ -29,12 +29,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from adapters.http_app import BODY_TIMEOUT, limited_body
 from adapters.slack import members, moderation
 from adapters.slack.config import SlackConfig
 from adapters.slack.runtime import ModeratorGroup, SlackRuntime
 from adapters.slack.sender import SlackSender
 from adapters.slack.web_api import library_logger, sync_client, web_client
 from bot.app import App, utc_now
+from bot.errors import WebhookRejected
 from bot.storage.platform_store import SqlPlatformStore
 
 log = logging.getLogger(__name__)
@@ -70,20 +72,6 @@ def _refused(status: int, reason: str) -> JSONResponse:
     return JSONResponse({"error": reason}, status_code=status)
 
 
-async def _limited_body(request: Request, limit: int) -> bytes | None:
-    """The body, or None as soon as it is known to pass `limit` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return None
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def signed_by_slack(secret: str, body: bytes, headers: Mapping[str, str], now: float) -> bool:
     """Whether Slack signed this body (v0 HMAC-SHA256) within the last five minutes."""
     stamp = headers.get("x-slack-request-timestamp", "")
@@ -92,8 +80,47 @@ def signed_by_slack(secret: str, body: bytes, headers: Mapping[str, str], now: f
     if abs(now - int(stamp)) > SIGNATURE_WINDOW:
         return False
     digest = hmac.new(secret.encode(), b"v0:" + stamp.encode() + b":" + body, hashlib.sha256)
-    return hmac.compare_digest(f"v0={digest.hexdigest()}",
-                               headers.get("x-slack-signature", ""))
+    # As bytes: a header may hold any character, and strings compare only when ASCII.
+    return hmac.compare_digest(f"v0={digest.hexdigest()}".encode(),
+                               headers.get("x-slack-signature", "").encode("utf-8", "replace"))
+
+
+# Parts of a payload that Slack sends as objects, and Bolt and the listeners read as such.
+_OBJECTS = ("event", "user", "channel", "container", "message", "view", "team")
+
+
+def well_formed(body: dict[str, Any]) -> bool:
+    """Whether a payload has the shape Bolt and the listeners index without checking: objects
+    where Slack sends objects, an event or view with its type, at least one action (each an
+    object), the trigger a modal is opened with on a button, shortcut or command, and the URL
+    a button under a message, a message shortcut or a command is answered at."""
+    if any(not isinstance(body.get(key, {}), dict) for key in _OBJECTS):
+        return False
+    kind = body.get("type")
+    if kind == "event_callback":
+        return isinstance(body.get("event"), dict) and isinstance(body["event"].get("type"), str)
+    if kind in ("view_submission", "view_closed"):
+        return isinstance(body.get("view"), dict) and isinstance(body["view"].get("type"), str)
+    actions = body.get("actions")
+    if kind == "block_actions" and not (isinstance(actions, list) and actions and all(
+            isinstance(a, dict) for a in actions)):
+        return False
+    command = "command" in body
+    if (kind in ("block_actions", "message_action", "shortcut") or command) and not isinstance(
+            body.get("trigger_id"), str):
+        return False
+    # Buttons under a message, message shortcuts and commands are answered at their URL.
+    answered_at_url = ((kind == "block_actions" and "view" not in body)
+                       or kind == "message_action" or command)
+    url = body.get("response_url")
+    return not answered_at_url or (isinstance(url, str) and bool(url))
+
+
+def slack_payload(body: object) -> bool:
+    """Whether a request's parsed body is a Slack payload Bolt may be given (an event, a
+    command, interactivity, or the SSL check Slack sends a command's URL now and then)."""
+    return isinstance(body, dict) and bool(body.get("type", body.get(
+        "command", body.get("ssl_check")))) and well_formed(body)
 
 
 def events_endpoint(bolt: AsyncApp, runtime: SlackRuntime) -> Callable[[Request], Any]:
@@ -105,17 +132,18 @@ def events_endpoint(bolt: AsyncApp, runtime: SlackRuntime) -> Callable[[Request]
     config = runtime.config
 
     async def endpoint(request: Request) -> Response:
-        body = await _limited_body(request, MAX_BODY)
-        if body is None:
-            return _refused(413, f"body: more than {MAX_BODY} bytes")
+        try:  # 413 over MAX_BODY, 408 when slow, 400 when the client went away mid-body
+            body = await limited_body(request, MAX_BODY, BODY_TIMEOUT)
+        except WebhookRejected as exc:
+            return _refused(exc.status, exc.reason)
         if not signed_by_slack(config.signing_secret, body, request.headers, time.time()):
             return _refused(401, "the signature or its timestamp is not valid")
         try:
             bolt_request = to_async_bolt_request(request, body)
-        except (UnicodeDecodeError, ValueError, TypeError, AttributeError, KeyError):
+        except (UnicodeDecodeError, ValueError, TypeError, AttributeError, KeyError,
+                RecursionError):  # RecursionError: JSON nested thousands deep
             return _refused(400, "the body is not a Slack payload")
-        if not isinstance(bolt_request.body, dict) or not bolt_request.body.get(
-                "type", bolt_request.body.get("command")):
+        if not slack_payload(bolt_request.body):
             return _refused(400, "the body is not a Slack payload")
         if bolt_request.body.get("type") == "event_callback" and runtime.full:
             return _refused(503, "busy answering: deliver the event again later")
@@ -128,8 +156,23 @@ def events_endpoint(bolt: AsyncApp, runtime: SlackRuntime) -> Callable[[Request]
 async def _socket_mode(bolt: AsyncApp, config: SlackConfig) -> AsyncIterator[None]:
     """Connected to Slack over Socket Mode while the server runs."""
     from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+    from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
+    from slack_sdk.socket_mode.request import SocketModeRequest
+    from slack_sdk.socket_mode.response import SocketModeResponse
 
-    handler = AsyncSocketModeHandler(bolt, app_token=config.app_token, logger=library_logger(),
+    class CheckedHandler(AsyncSocketModeHandler):
+        """Acknowledges a payload that is not Slack's without giving it to Bolt (as the HTTP
+        endpoint refuses it with 400), so that it is neither failed on nor delivered again."""
+
+        async def handle(self, client: AsyncBaseSocketModeClient,
+                         req: SocketModeRequest) -> None:
+            if slack_payload(req.payload):
+                await super().handle(client, req)  # type: ignore[arg-type]
+                return
+            log.warning("slack request refused: a Socket Mode payload that is not Slack's")
+            await client.send_socket_mode_response(SocketModeResponse(req.envelope_id))
+
+    handler = CheckedHandler(bolt, app_token=config.app_token, logger=library_logger(),
                                      web_client=bolt.client)
     await handler.connect_async()  # type: ignore[no-untyped-call]
     log.info("slack: connected over Socket Mode")

@@ -4,7 +4,8 @@ Both retry on Slack's rate limits (as the SDK's handler says), and on server err
 connections and timeouts with backoff, then give up; the error is logged by type by the
 caller. A message post whose answer did not come back in time is not sent again: Slack may
 have posted it, and a member answered twice is worse than a late error in the log.
-Bolt and the SDK log through `library_logger`, which keeps request bodies out of the log.
+Bolt and the SDK log through `library_logger`, which keeps request bodies out of the log (and
+keeps the libraries' own loggers to warnings).
 """
 
 from __future__ import annotations
@@ -82,7 +83,13 @@ class _QuietBodies(logging.Filter):
 
 
 def library_logger() -> logging.Logger:
-    """The logger Bolt and the SDK are given: warnings and errors, without bodies."""
+    """The logger Bolt and the SDK are given: warnings and errors, without bodies.
+
+    The clients Bolt makes on its own (`respond`'s webhook client, which logs the body of an
+    ephemeral answer at DEBUG) log to the libraries' own loggers: those keep to warnings too,
+    whatever level the process logs at."""
+    for name in ("slack_sdk", "slack_bolt"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     logger = logging.getLogger("forumbot.slack.library")
     logger.setLevel(logging.WARNING)
     if not any(isinstance(f, _QuietBodies) for f in logger.filters):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.discord_app.limits import RateLimit
+from adapters.limits import RateLimit
 
 
 def test_a_member_gets_the_allowed_number_then_waits_for_the_window_to_slide() -> None:

@@ -4,6 +4,7 @@ serving the HTTP endpoint; a local WebSocket server plays Slack."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -54,3 +55,30 @@ def test_a_slash_command_over_socket_mode_answers_only_the_asker(serve: Serve,
 
 def test_socket_mode_serves_no_http_endpoint(serve: Serve) -> None:
     assert serve.event(mention_event("hello")).status_code == 404
+
+
+MALFORMED = {
+    "an event that is a string": {"type": "events_api", "payload": {
+        "type": "event_callback", "event_id": "Ev1", "team_id": "T1", "event": "app_mention"}},
+    "a payload that is a string": {"type": "events_api", "payload": "event_callback"},
+    "no actions": {"type": "interactive", "payload": {
+        "type": "block_actions", "user": {"id": "UMEMBER"}, "channel": {"id": "CGENERAL"},
+        "actions": [], "trigger_id": "t", "response_url": "https://hooks.slack.invalid/r"}},
+    "a button's user as a string": {"type": "interactive", "payload": {
+        "type": "block_actions", "user": "UMEMBER", "channel": {"id": "CGENERAL"},
+        "actions": [{"action_id": "rate_helpful", "value": "escrow-basics"}],
+        "trigger_id": "t", "response_url": "https://hooks.slack.invalid/r"}},
+}
+
+
+@pytest.mark.parametrize("envelope", MALFORMED.values(), ids=MALFORMED.keys())
+def test_a_socket_mode_payload_of_the_wrong_shape_is_acknowledged_and_nothing_is_sent(
+        serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture,
+        envelope: dict[str, Any]) -> None:
+    fake.wait_for("apps.connections.open")
+    fake.send_envelope({"envelope_id": "env-bad", "accepts_response_payload": False}
+                       | envelope)
+    assert fake.acked("env-bad")  # else Slack delivers it again
+    assert not [c for c in fake.calls if c.method not in ("apps.connections.open",
+                                                          "auth.test")]
+    assert not [r for r in caplog.records if r.exc_info]

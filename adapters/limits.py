@@ -1,10 +1,11 @@
-"""How often one member may make the bot work: a sliding window per user, bounded in memory."""
+"""How often one member may make the bot work: a sliding window per user, bounded in memory.
+Shared by the chat adapters (Discord keys it by user id, Slack by identity)."""
 
 from __future__ import annotations
 
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 PER_WINDOW = 8       # messages or commands a member may send...
 WINDOW = 30.0        # ...in this many seconds; more are left unanswered
@@ -18,9 +19,9 @@ class RateLimit:
                  tracked: int = TRACKED_USERS,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.per_window, self.window, self.tracked, self.clock = per_window, window, tracked, clock
-        self._seen: OrderedDict[int, deque[float]] = OrderedDict()
+        self._seen: OrderedDict[Hashable, deque[float]] = OrderedDict()
 
-    def allow(self, key: int) -> bool:
+    def allow(self, key: Hashable) -> bool:
         """Whether this event may go on; refused events do not count."""
         now = self.clock()
         times = self._seen.pop(key, None) or deque()

@@ -1,0 +1,258 @@
+"""A hostile review of `POST /slack/events`: what a stranger or a buggy Slack can send is
+refused with a clear status or ignored, nothing crashes, and the log holds no traceback and
+no member's words."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from bot.app import App
+from bot.contracts.demo import demo_dataset
+from tests.adapters.slack_fake import (
+    BOT_USER,
+    FakeSlack,
+    Serve,
+    buttons,
+    event_callback,
+    link_member,
+    mention_event,
+    message_event,
+    signed_headers,
+    texts,
+)
+
+MENTION = f"<@{BOT_USER}>"
+
+
+def _quiet(caplog: pytest.LogCaptureFixture, settle: float = 0.5) -> None:
+    """No record with a traceback (and no ASGI crash) reached the log."""
+    time.sleep(settle)  # what runs after the ack has its turn
+    crashes = [r for r in caplog.records if r.exc_info or "Exception in ASGI" in r.getMessage()]
+    assert not crashes, [r.getMessage() for r in crashes]
+
+
+def _sent(fake: FakeSlack) -> list[str]:
+    return [c.method for c in fake.calls if c.method not in ("auth.test",
+                                                             "usergroups.users.list")]
+
+
+def test_a_signature_header_with_a_non_ascii_character_is_refused_with_401(
+        serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    body = json.dumps(mention_event(f"{MENTION} who sets the milestones?"))
+    headers = signed_headers(body) | {"X-Slack-Signature": "v0=\u00e9"}
+    response = serve._http.post("/slack/events", content=body.encode(), headers={
+        k: v.encode("latin-1") for k, v in headers.items()} | {
+        "Content-Type": b"application/json"})
+    assert response.status_code == 401
+    assert not _sent(fake)
+    _quiet(caplog)
+
+
+def test_a_body_cut_off_by_the_client_leaves_no_traceback_in_the_log(
+        serve: Serve, caplog: pytest.LogCaptureFixture) -> None:
+    host, port = serve.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as sock:
+        sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                     b"\r\nContent-Length: 1000\r\n\r\n{\"type\": ")
+        time.sleep(0.3)
+    _quiet(caplog, settle=1.0)
+
+
+def test_a_slack_body_that_does_not_arrive_in_time_gets_408(
+        app: App, fake: FakeSlack, caplog: pytest.LogCaptureFixture,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import adapters.slack.slack_app
+
+    monkeypatch.setattr(adapters.slack.slack_app, "BODY_TIMEOUT", 0.5)
+    serve = Serve(app, fake)
+    try:
+        host, port = serve.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port))) as sock:
+            sock.settimeout(10)
+            sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                         b"application/json\r\nContent-Length: 1000\r\n\r\n{\"type\": ")
+            answer = sock.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:80]
+    finally:
+        serve.stop()
+    _quiet(caplog, settle=0)
+
+
+def test_deeply_nested_json_in_a_signed_body_is_refused_with_400(
+        serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    body = '{"type": "event_callback", "event": ' + "[" * 50_000 + "]" * 50_000 + "}"
+    assert serve.post(body, "application/json").status_code == 400
+    form = "payload=" + "%5B" * 60_000
+    assert serve.post(form, "application/x-www-form-urlencoded").status_code == 400
+    assert not _sent(fake)
+    _quiet(caplog)
+
+
+def _click(**payload: Any) -> dict[str, Any]:
+    return {"type": "block_actions", "user": {"id": "UMEMBER"}, "channel": {"id": "CGENERAL"},
+            "container": {"type": "message", "channel_id": "CGENERAL"},
+            "trigger_id": "trigger-1", "response_url": "https://hooks.slack.invalid/r",
+            "actions": [{"type": "button", "action_id": "rate_helpful",
+                         "value": "escrow-basics"}]} | payload
+
+
+MALFORMED = {
+    "an event that is a string": event_callback("app_mention"),  # type: ignore[arg-type]
+    "an event that is a list": event_callback([1, 2]),  # type: ignore[arg-type]
+    "a button's user as a string": _click(user="UMEMBER"),
+    "a button's channel as a string": _click(channel="CGENERAL"),
+    "a button's container as a string": _click(container="message"),
+    "a button's message as a string": _click(message="hello"),
+    "no actions": _click(actions=[]),
+    "actions as a string": _click(actions="rate_helpful"),
+    "an action that is a number": _click(actions=[7]),
+    "a view submission whose view has no type": {
+        "type": "view_submission", "user": {"id": "UMOD"},
+        "view": {"callback_id": "faq_add", "state": {"values": {}}}},
+    "a view submission whose view is a string": {
+        "type": "view_submission", "user": {"id": "UMOD"}, "view": "faq_add"},
+    "a shortcut without a trigger": {
+        "type": "message_action", "callback_id": "add_to_faq", "user": {"id": "UMOD"},
+        "response_url": "https://hooks.slack.invalid/r",
+        "channel": {"id": "CGENERAL"}, "message": {"text": "hi"}},
+    "a button under a message without a response URL": _click(response_url=None),
+    "a member's message shortcut without a response URL": {
+        "type": "message_action", "callback_id": "add_to_faq", "user": {"id": "UMEMBER"},
+        "trigger_id": "trigger-1", "channel": {"id": "CGENERAL"}, "message": {"text": "hi"}},
+    "an inbox button without a trigger": _click(user={"id": "UMOD"}, trigger_id=None, actions=[
+        {"type": "button", "action_id": "inbox_attach_open", "value": "1"}]),
+}
+
+
+@pytest.mark.parametrize("payload", MALFORMED.values(), ids=MALFORMED.keys())
+def test_a_signed_payload_of_the_wrong_shape_is_refused_with_400_and_nothing_is_sent(
+        serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture,
+        payload: dict[str, Any]) -> None:
+    if "event" in payload:
+        response = serve.event(payload)
+    else:
+        response = serve.interact({k: v for k, v in payload.items() if v is not None})
+    assert response.status_code == 400
+    assert "not a Slack payload" in response.text
+    assert not _sent(fake)
+    _quiet(caplog)
+
+
+def test_an_inbox_button_carrying_thousands_of_digits_does_nothing_and_logs_no_traceback(
+        serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    response = serve.interact(_click(user={"id": "UMOD"}, response_url=fake.response_url("r"),
+                                     actions=[
+        {"type": "button", "action_id": "inbox_dismiss", "value": "9" * 5000}]))
+    assert response.status_code == 200
+    assert not _sent(fake)
+    _quiet(caplog)
+
+
+def test_a_rating_under_a_message_whose_section_text_is_not_an_object_is_still_counted(
+        serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    for blocks in ([{"type": "section", "text": "plain"}], 7):
+        response = serve.interact(_click(message={"ts": "1.1", "blocks": blocks},
+                                         response_url=fake.response_url("r")))
+        assert response.status_code == 200
+    thanks = fake.wait_for("response_url", 2)
+    assert len(thanks) == 2 and all("Thanks" in texts(t["blocks"]) for t in thanks)
+    _quiet(caplog)
+
+
+@pytest.mark.parametrize("question", ["my code {code} doesn't work, help", "{code} ??? zzqx"])
+def test_a_link_code_in_a_public_question_is_not_carried_by_the_buttons_posted_in_the_channel(
+        app: App, serve: Serve, fake: FakeSlack, question: str) -> None:
+    now = datetime.now(UTC)
+    app.contracts.import_dataset(demo_dataset(now.date()))
+    code = app.links.issue_code("acc-demo", now)
+    serve.event(mention_event(f"{MENTION} " + question.format(code=code)))
+    public, = fake.wait_for("chat.postMessage")
+    assert public["channel"] == "CGENERAL" and buttons(public["blocks"])
+    assert code not in json.dumps(public)
+    assert code.replace("-", "") not in json.dumps(public).replace("-", "")
+
+
+def test_a_member_flooding_the_bot_gets_eight_answers_in_half_a_minute_and_others_still_get_theirs(
+        serve: Serve, fake: FakeSlack) -> None:
+    for n in range(12):
+        serve.event(message_event("who sets the milestones?", user="UFLOOD", channel="DFLOOD",
+                                  ts=f"1700000200.{n:06d}"))
+        serve.event(mention_event(f"{MENTION} escrow", user="UFLOOD", ts=f"1700000300.{n:06d}"))
+    serve.event(message_event("who sets the milestones?"))
+    answered = fake.wait_for("chat.postMessage", 9)
+    time.sleep(1.0)  # anything past the limit would have come by now
+    answered = fake.of("chat.postMessage")
+    assert [a["channel"] for a in answered].count("DMEMBER") == 1
+    assert len(answered) == 9, [a["channel"] for a in answered]
+
+
+def test_a_ninth_slash_command_within_half_a_minute_is_told_privately_to_slow_down(
+        serve: Serve, fake: FakeSlack) -> None:
+    for _ in range(9):
+        serve.command("/faq", "who sets the milestones?")
+    replies = fake.wait_for("response_url", 9)
+    assert all(r["response_type"] == "ephemeral" for r in replies)
+    assert sum("faster than I can keep up" in r["text"] for r in replies) == 1
+    assert not fake.of("chat.postMessage")
+
+
+def test_a_ninth_button_click_within_half_a_minute_is_told_privately_to_slow_down(
+        serve: Serve, fake: FakeSlack) -> None:
+    for _ in range(9):
+        serve.interact(_click(response_url=fake.response_url("r")))
+    replies = fake.wait_for("response_url", 9)
+    slowed = [r for r in replies if "faster than I can keep up" in r.get("text", "")]
+    assert len(slowed) == 1 and slowed[0]["response_type"] == "ephemeral"
+
+
+def test_a_private_answer_sent_to_slack_leaves_no_contract_data_or_member_words_in_a_debug_log(
+        app: App, serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level("DEBUG")  # as `forumbot serve --log-level DEBUG` sets the root logger
+    link_member(app)
+    serve.command("/contract", "logo")
+    serve.command("/faq", "which milestones zebraquokka")
+    replies = fake.wait_for("response_url", 2)
+    assert "Logo and brand kit" in texts(replies[0]["blocks"])
+    assert "zebraquokka" in json.dumps(replies[1])
+    time.sleep(0.3)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "Logo and brand kit" not in logged and "zebraquokka" not in logged
+
+
+def test_stats_for_a_number_of_days_thousands_of_digits_long_is_refused_with_the_usage(
+        serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    serve.command("/faq-admin", "stats " + "9" * 5000, user="UMOD")
+    refusal, = fake.wait_for("response_url")
+    assert refusal["response_type"] == "ephemeral"
+    assert "The days are a number from 1 to 36,500" in refusal["text"]
+    assert len(refusal["text"]) < 200
+    _quiet(caplog)
+
+
+
+def test_a_button_or_form_carrying_json_nested_a_thousand_deep_is_ignored_without_a_traceback(
+        serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    deep = "[" * 1500 + "]" * 1500
+    serve.interact(_click(response_url=fake.response_url("r"), actions=[
+        {"type": "button", "action_id": "pick_1", "value": deep}]))
+    response = serve.interact({
+        "type": "view_submission", "user": {"id": "UMOD"}, "trigger_id": "trigger-1",
+        "view": {"id": "V1", "type": "modal", "callback_id": "faq_edit",
+                 "private_metadata": deep, "state": {"values": {}}}})
+    assert response.status_code == 200
+    assert response.json()["response_action"] == "errors"
+    assert not _sent(fake)
+    _quiet(caplog)
+
+
+def test_slacks_periodic_ssl_check_is_answered_200_and_nothing_is_sent(
+        serve: Serve, fake: FakeSlack) -> None:
+    response = serve.post("ssl_check=1&token=unused", "application/x-www-form-urlencoded")
+    assert response.status_code == 200
+    assert not _sent(fake)
