@@ -61,12 +61,18 @@ class ForumbotClient(discord.AutoShardedClient):
 
     async def _command_failed(self, interaction: discord.Interaction[Any],
                               error: app_commands.AppCommandError) -> None:
-        """A command that failed: Discord's refusals in one line, anything else with its
-        traceback (never the member's words)."""
+        """A command that failed: Discord's refusals in one line; a command or an option the
+        bot no longer has (a member's Discord shows an older version's) answered privately,
+        in one line; anything else with its traceback (never the member's words)."""
         cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
         name = interaction.command.name if interaction.command else "?"
         if isinstance(cause, discord.HTTPException):
             log.info("discord: /%s: refused with %s (code %s)", name, cause.status, cause.code)
+            return
+        if not isinstance(error, app_commands.CommandInvokeError):
+            log.info("discord: /%s: not this version's command (%s)", name,
+                     type(error).__name__)
+            await commands.stale_command(self.desk, interaction)
             return
         log_failure(f"/{name}", cause)
 

@@ -21,6 +21,8 @@ CODE_LIMIT = 40
 # Longer than this without an answer, an interaction is deferred (Discord allows 3 seconds).
 DEFER_AFTER = 2.0
 AUTOCOMPLETE_LIMIT = 25
+STALE_COMMAND = ("That command changed in a newer version of me, so I did nothing. Try it "
+                 "again (Discord may take a minute to show the new one).")
 
 
 def register(tree: app_commands.CommandTree[Any], desk: DiscordDesk) -> None:
@@ -114,3 +116,12 @@ def titles(desk: DiscordDesk, typed: str) -> list[tuple[str, str]]:
                    key=lambda title: (not title.casefold().startswith(needle), title))
     return [(translate.clipped(t, 100), translate.clipped(t, 100))
             for t in found[:AUTOCOMPLETE_LIMIT]]
+
+
+@guarded
+async def stale_command(desk: DiscordDesk, interaction: discord.Interaction[Any]) -> None:
+    """A command or an option this version does not have: said so, privately."""
+    if interaction.type is discord.InteractionType.application_command and \
+            not interaction.response.is_done():
+        reply = Reply("error", {"message": STALE_COMMAND})
+        await interaction.response.send_message(desk.render(reply), ephemeral=True)

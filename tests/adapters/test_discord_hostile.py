@@ -1,0 +1,45 @@
+"""A hostile review of the Discord adapter: what a stranger can send, through the real
+discord.py client against the fake Discord, and what they and the operator see."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import pytest
+from discord_harness import GENERAL, MEMBER, content_of, running
+
+from bot.app import App
+
+
+def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    asyncio.run(scenario())
+
+
+def tracebacks(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The log lines that carry a traceback or say something failed."""
+    return [r.getMessage()[:200] for r in caplog.records
+            if r.exc_info or r.levelno >= logging.ERROR or "Traceback" in r.getMessage()
+            or 'File "' in r.getMessage()]
+
+
+def test_a_command_from_an_older_version_of_the_bot_is_answered_privately_without_a_traceback(
+        app: App, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """A member's Discord may still show a command the bot no longer has, or an option it
+    renamed: they are told to try again, and the operator gets one line."""
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, _):
+            gone = await fake.interaction(2, {"id": "9", "name": "faq-old", "type": 1,
+                                              "options": []}, MEMBER, GENERAL)
+            renamed = await fake.interaction(2, {"id": "1", "name": "faq", "type": 1, "options": [
+                {"name": "q", "type": 3, "value": "my secret words"}]}, MEMBER, GENERAL)
+            for interaction in (gone, renamed):
+                told, = await fake.wait_for(lambda: fake.callbacks(interaction))  # noqa: B023
+                assert told["data"]["flags"] == 64
+                assert "changed" in content_of(told)
+    with caplog.at_level(logging.INFO):
+        run(scenario)
+    assert tracebacks(caplog) == []
+    assert "my secret words" not in caplog.text
