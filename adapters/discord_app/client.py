@@ -31,6 +31,24 @@ def intents_for(config: DiscordConfig) -> discord.Intents:
     return intents
 
 
+class _QuietAutocomplete(logging.Filter):
+    """discord.py logs a failed autocomplete with its traceback. Discord refusing the answer
+    (the member typed on, and the request is gone) or an option this version does not suggest
+    for (a member's Discord shows an older version's) is one line, not a failure."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if str(record.msg).startswith("Ignoring exception in autocomplete") and isinstance(
+                error, (discord.HTTPException, app_commands.AppCommandError)):
+            reason = (f"refused with {error.status} (code {error.code})"
+                      if isinstance(error, discord.HTTPException) else type(error).__name__)
+            what = record.getMessage().removeprefix("Ignoring exception in ")
+            record.msg, record.args = "discord: %s not answered: %s", (what, reason)
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
 class ForumbotClient(discord.AutoShardedClient):
     """The bot: every message it sends has mentions disabled."""
 
@@ -40,6 +58,9 @@ class ForumbotClient(discord.AutoShardedClient):
         # words, link codes): it never goes below INFO, whatever FORUMBOT_LOG_LEVEL says.
         library = logging.getLogger("discord")
         library.setLevel(max(logging.INFO, library.getEffectiveLevel()))
+        tree_log = logging.getLogger("discord.app_commands.tree")
+        if not any(isinstance(f, _QuietAutocomplete) for f in tree_log.filters):
+            tree_log.addFilter(_QuietAutocomplete())
         # Voice is never used: say nothing about its missing libraries.
         discord.VoiceClient.warn_nacl = False
         if hasattr(discord.VoiceClient, "warn_dave"):

@@ -43,3 +43,34 @@ def test_a_command_from_an_older_version_of_the_bot_is_answered_privately_withou
         run(scenario)
     assert tracebacks(caplog) == []
     assert "my secret words" not in caplog.text
+
+
+def typing(command: str, option: str, value: str) -> dict[str, Any]:
+    """An autocomplete request: the member is typing `value` into `option`."""
+    return {"id": "1", "name": command, "type": 1, "options": [
+        {"name": option, "type": 3, "value": value, "focused": True}]}
+
+
+def test_an_autocomplete_answered_too_late_or_for_an_older_option_is_one_log_line(
+        app: App, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Discord refuses an autocomplete answered after the member typed on, and an older
+    version's option may ask for suggestions this one does not give: neither is a failure."""
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, _):
+            late = await fake.interaction(4, typing("faq", "question", "escrow"), MEMBER,
+                                          GENERAL, expired=True)
+            await fake.wait_for(lambda: fake.callbacks(late))
+            stale = await fake.interaction(4, typing("contract", "id", "logo"), MEMBER,
+                                           GENERAL)
+            huge = await fake.interaction(4, typing("faq", "question", "e" * 6000), MEMBER,
+                                          GENERAL)
+            empty = await fake.interaction(4, typing("faq", "question", ""), MEMBER, GENERAL)
+            none, = await fake.wait_for(lambda: fake.callbacks(huge))
+            some, = await fake.wait_for(lambda: fake.callbacks(empty))
+            assert none["data"]["choices"] == [] and len(some["data"]["choices"]) == 25
+            await asyncio.sleep(0.2)
+            assert fake.callbacks(stale) == []
+    with caplog.at_level(logging.INFO):
+        run(scenario)
+    assert tracebacks(caplog) == []
+    assert sum("autocomplete" in r.getMessage() for r in caplog.records) == 2
