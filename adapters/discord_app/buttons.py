@@ -2,7 +2,8 @@
 state), so that a button on a message sent before a restart still works after it.
 
 Rating, "did you mean" choices, "Post in channel" and "Ask a moderator"; each button parses
-its custom id and carries out the click.
+its custom id and carries out the click. A click counts against the member's rate limit like
+a message: a choice or "Post in channel" clicked again and again would fill the channel.
 """
 
 from __future__ import annotations
@@ -156,6 +157,8 @@ def _item_for(custom_id: str, label: str) -> discord.ui.DynamicItem[Any] | None:
 async def rate(desk: DiscordDesk, interaction: discord.Interaction[Any], entry_id: str,
                helpful: bool) -> None:
     """Helpful / Not helpful: recorded, the rating buttons disabled, thanks to the rater."""
+    if await desk.over_limit(interaction):
+        return
     incoming = desk.incoming_of(interaction, "", private=True)
     reply = await desk.call(desk.app.assistant.rate, incoming, entry_id, helpful)
     if reply.template != "rated" or interaction.message is None:
@@ -169,6 +172,8 @@ async def rate(desk: DiscordDesk, interaction: discord.Interaction[Any], entry_i
 @guarded
 async def pick(desk: DiscordDesk, interaction: discord.Interaction[Any], entry_id: str) -> None:
     """A "did you mean" choice: its answer, privately if the choices were."""
+    if await desk.over_limit(interaction):
+        return
     message = interaction.message
     question = ""
     reference = message.reference if message is not None else None
@@ -188,6 +193,8 @@ async def pick(desk: DiscordDesk, interaction: discord.Interaction[Any], entry_i
 async def post_in_channel(desk: DiscordDesk, interaction: discord.Interaction[Any],
                           entry_id: str) -> None:
     """An answer only the asker saw, posted in the channel under their name."""
+    if await desk.over_limit(interaction):
+        return
     entries = await desk.call(lambda: desk.app.assistant.entries)
     entry = entries.get(entry_id)
     if entry is None or entry.id in PERSONAL_TOPICS or interaction.guild_id is None:
@@ -204,6 +211,8 @@ async def post_in_channel(desk: DiscordDesk, interaction: discord.Interaction[An
 @guarded
 async def ask_moderator(desk: DiscordDesk, interaction: discord.Interaction[Any]) -> None:
     """The member's last declined question to the moderators' queue and channel."""
+    if await desk.over_limit(interaction):
+        return
     user = interaction.user
     handoff = await desk.call(desk.app.handoffs.queue_last_offer,
                               translate.identity(user.id), OFFER_LIFETIME)

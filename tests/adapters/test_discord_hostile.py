@@ -9,9 +9,11 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pytest
-from discord_harness import GENERAL, MEMBER, content_of, running
+from discord_harness import GENERAL, MEMBER, OTHER, content_of, custom_ids, running
 
 from bot.app import App
+
+UNSURE = "milestone"
 
 
 def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
@@ -74,3 +76,47 @@ def test_an_autocomplete_answered_too_late_or_for_an_older_option_is_one_log_lin
         run(scenario)
     assert tracebacks(caplog) == []
     assert sum("autocomplete" in r.getMessage() for r in caplog.records) == 2
+
+
+def click(custom_id: str) -> dict[str, Any]:
+    return {"custom_id": custom_id, "component_type": 2}
+
+
+def test_clicking_a_public_button_over_and_over_posts_only_up_to_the_members_limit(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A "did you mean" choice posts its answer in the channel: clicked again and again it
+    would fill the channel, so clicks count against the member's limit like messages."""
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, client):
+            limit = client.desk.limit.per_window
+            await fake.mention(MEMBER, UNSURE, GENERAL)
+            suggestions = await fake.wait_for(lambda: fake.posts("POST", f"/channels/{GENERAL}"
+                                                                        "/messages"))
+            choice = custom_ids(suggestions[0].body)[0]
+            sent = fake.messages[next(reversed(fake.messages))]
+            clicks = [await fake.interaction(3, click(choice), OTHER, GENERAL, message=sent)
+                      for _ in range(limit + 4)]
+            answers = [await fake.wait_for(lambda: fake.callbacks(c)) for c in clicks]  # noqa: B023
+            public = [a for a, in answers if not a["data"].get("flags")]
+            told = [a for a, in answers if a["data"].get("flags") == 64]
+            assert len(public) == limit and len(told) == 4
+            assert all("faster than I can keep up" in content_of(t) for t in told)
+    run(scenario)
+
+
+def test_post_in_channel_clicked_over_and_over_posts_only_up_to_the_members_limit(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, client):
+            limit = client.desk.limit.per_window
+            asked = await fake.interaction(2, {"id": "1", "name": "faq", "type": 1, "options": [
+                {"name": "question", "type": 3, "value": "what is escrow"}]}, MEMBER, GENERAL)
+            answer, = await fake.wait_for(lambda: fake.callbacks(asked))
+            post = next(c for c in custom_ids(answer) if c.startswith("forumbot:post:"))
+            sent = fake.messages[next(reversed(fake.messages))]
+            clicks = [await fake.interaction(3, click(post), MEMBER, GENERAL, message=sent)
+                      for _ in range(limit + 2)]
+            answers = [await fake.wait_for(lambda: fake.callbacks(c)) for c in clicks]  # noqa: B023
+            public = [a for a, in answers if not a["data"].get("flags")]
+            assert len(public) == limit - 1  # the /faq command counted too
+    run(scenario)
