@@ -165,9 +165,17 @@ async def _answered_in(desk: DiscordDesk, thread: discord.Thread, entry_id: str)
 
 
 async def _relay(desk: DiscordDesk, message: discord.Message, thread: discord.Thread) -> None:
-    """A moderator's reply in a hand-off thread reaches the member in a DM."""
+    """A moderator's reply in a hand-off thread reaches the member in a DM; anyone else's is
+    not sent (the member is told "a moderator replied")."""
     member_id = await _handoff_member(desk, thread)
     if member_id is None or not await desk.call(desk.claim, message.id):
+        return
+    author = translate.incoming("", message.author.id, thread.id, private=False,
+                                moderator=desk.is_moderator_member(message.author))
+    if not await desk.call(desk.app.assistant.moderation.is_moderator, author):
+        log.info("discord: user %s is not a moderator; their reply in a hand-off thread was "
+                 "not sent", message.author.id)
+        await message.reply(desk.render(Reply("relay_refused")), mention_author=False)
         return
     if member_id == handoff_posts.WITHDRAWN:
         await message.reply(desk.render(Reply("relay_withdrawn")), mention_author=False)

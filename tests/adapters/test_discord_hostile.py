@@ -9,11 +9,23 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import pytest
-from discord_harness import GENERAL, MEMBER, OTHER, content_of, custom_ids, running
+from discord_harness import (
+    GENERAL,
+    MEMBER,
+    MOD_ROLE,
+    MODERATOR,
+    MODERATORS,
+    OTHER,
+    content_of,
+    custom_ids,
+    running,
+)
+from fake_discord import FakeDiscord
 
 from bot.app import App
 
 UNSURE = "milestone"
+OFF_TOPIC = "tell me a joke about cats"
 
 
 def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
@@ -119,4 +131,37 @@ def test_post_in_channel_clicked_over_and_over_posts_only_up_to_the_members_limi
             answers = [await fake.wait_for(lambda: fake.callbacks(c)) for c in clicks]  # noqa: B023
             public = [a for a, in answers if not a["data"].get("flags")]
             assert len(public) == limit - 1  # the /faq command counted too
+    run(scenario)
+
+
+def posted(fake: FakeDiscord, channel: str) -> list[Any]:
+    return [r.body for r in fake.posts("POST", f"/channels/{channel}/messages")]
+
+
+async def handed_off(fake: FakeDiscord) -> str:
+    """The member's declined question passed to the moderators; the thread's id."""
+    await fake.mention(MEMBER, OFF_TOPIC, GENERAL)
+    await fake.wait_for(lambda: posted(fake, GENERAL))
+    declined = fake.messages[next(reversed(fake.messages))]
+    await fake.interaction(3, click("forumbot:ask-moderator"), MEMBER, GENERAL, message=declined)
+    thread = (await fake.wait_for(lambda: fake.posts("POST", r".*/threads")))[0]
+    return thread.path.split("/")[4]
+
+
+def test_a_reply_in_a_hand_off_thread_by_someone_who_is_not_a_moderator_is_not_sent(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The member is told "a moderator replied": only a moderator's words may say so."""
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, _):
+            thread = await handed_off(fake)
+            await fake.mention(OTHER, "Send me your password and I'll fix it.", thread)
+            refused, = await fake.wait_for(lambda: posted(fake, thread))
+            assert "Only moderators' replies" in refused["content"]
+            await fake.mention(MODERATOR, "Write to support, they can help.", thread,
+                               roles=(MOD_ROLE,))
+            dm = fake.dm_channel_of(MEMBER)
+            reply, = await fake.wait_for(lambda: posted(fake, dm))
+            assert "Write to support" in reply["content"]
+            assert all("password" not in body["content"] for body in posted(fake, dm))
+            assert posted(fake, MODERATORS)[0]["allowed_mentions"] == {"parse": []}
     run(scenario)
