@@ -27,8 +27,10 @@ FOLLOW_UP_HISTORY = 50  # messages of a help-forum thread searched for an answer
 @guarded
 async def on_message(desk: DiscordDesk, message: discord.Message) -> None:
     """A message the bot can see: a DM, a mention, a help post, or a moderator's reply in
-    a hand-off thread; anything else is left alone."""
-    if message.author.bot or message.webhook_id is not None or not desk.bot_id:
+    a hand-off thread; anything else is left alone, Discord's own notices too (a thread
+    renamed, someone added: they carry a member's name, a rename its new name as text)."""
+    if message.author.bot or message.webhook_id is not None or message.is_system() or \
+            not desk.bot_id:
         return
     channel = message.channel
     if not _addressed(desk, message):

@@ -165,3 +165,28 @@ def test_a_reply_in_a_hand_off_thread_by_someone_who_is_not_a_moderator_is_not_s
             assert all("password" not in body["content"] for body in posted(fake, dm))
             assert posted(fake, MODERATORS)[0]["allowed_mentions"] == {"parse": []}
     run(scenario)
+
+
+def test_discords_own_notices_in_a_hand_off_thread_are_not_relayed_or_answered(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Renaming the thread or adding someone to it makes Discord post a notice in the
+    moderator's name (a rename's text is the new name): neither is a reply to the member."""
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, _):
+            thread = await handed_off(fake)
+            for kind, text in ((4, "Cats: asked twice, see #general"), (1, "")):
+                notice = fake.message(thread, text, fake.user(MODERATOR),
+                                      guild_id="910000000000000001", type=kind,
+                                      mentions=[fake.user(OTHER)] if kind == 1 else [])
+                member = fake.member(MODERATOR, roles=(MOD_ROLE,))
+                member.pop("user")
+                notice["member"] = member
+                await fake.dispatch("MESSAGE_CREATE", notice)
+            await fake.mention(MODERATOR, "Write to support, they can help.", thread,
+                               roles=(MOD_ROLE,))
+            dm = fake.dm_channel_of(MEMBER)
+            reply, = await fake.wait_for(lambda: posted(fake, dm))
+            assert "Write to support" in reply["content"]
+            await asyncio.sleep(0.2)
+            assert len(posted(fake, dm)) == 1 and posted(fake, thread) == []
+    run(scenario)
