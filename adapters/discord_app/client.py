@@ -128,11 +128,14 @@ class ForumbotClient(discord.AutoShardedClient):
         gets a private word instead of a failure."""
         data: dict[str, Any] = dict(interaction.data or {})
         custom_id = str(data.get("custom_id", ""))
-        if interaction.type is discord.InteractionType.modal_submit:
-            if forms.expired_form(custom_id, self.desk.open_forms):
-                await buttons.expired_form(self.desk, interaction)
+        if interaction.type not in (discord.InteractionType.modal_submit,
+                                    discord.InteractionType.component):
             return
-        if interaction.type is not discord.InteractionType.component:
+        if custom_id in self.desk.open_forms:  # a form or its "Open the form again": its own
             return
-        if not (known_custom_id(custom_id) or moderation.known_custom_id(custom_id)):
+        if forms.expired_form(custom_id, self.desk.open_forms):
+            await buttons.expired_form(self.desk, interaction)
+            return
+        if interaction.type is discord.InteractionType.component and not (
+                known_custom_id(custom_id) or moderation.known_custom_id(custom_id)):
             await buttons.unknown_button(self.desk, interaction)

@@ -16,11 +16,16 @@ from discord_harness import (
     MODERATOR,
     MODERATORS,
     OTHER,
+    client_for,
+    config,
     content_of,
     custom_ids,
+    fake_discord,
+    point_at,
     running,
 )
 from fake_discord import FakeDiscord
+from test_discord_moderators import admin, submit
 
 from bot.app import App
 
@@ -189,4 +194,51 @@ def test_discords_own_notices_in_a_hand_off_thread_are_not_relayed_or_answered(
             assert "Write to support" in reply["content"]
             await asyncio.sleep(0.2)
             assert len(posted(fake, dm)) == 1 and posted(fake, thread) == []
+    run(scenario)
+
+
+async def refused_form(fake: FakeDiscord) -> dict[str, Any]:
+    """A moderator's add form refused (no reason given); the refusal, with its button."""
+    asked = await fake.interaction(2, admin("add", id="late-fees"), MODERATOR, GENERAL,
+                                   roles=(MOD_ROLE,))
+    modal, = await fake.wait_for(lambda: fake.callbacks(asked))
+    sent = await submit(fake, modal, ["Late fees", "None.", "is there a late fee", "", ""])
+    refusal, = await fake.wait_for(lambda: fake.callbacks(sent))
+    assert "Not saved" in content_of(refusal)
+    return fake.messages[next(reversed(fake.messages))]
+
+
+def test_open_the_form_again_opens_the_form_and_nothing_else(
+        app: App, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """One click, one answer: Discord refuses a second one, and whichever came first is what
+    the moderator sees (before, "that button belongs to an older message" raced the form)."""
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, _):
+            refusal = await refused_form(fake)
+            again = await fake.interaction(3, click(custom_ids(refusal)[0]), MODERATOR, GENERAL,
+                                           roles=(MOD_ROLE,), message=refusal)
+            await fake.wait_for(lambda: fake.callbacks(again))
+            await asyncio.sleep(0.3)
+            assert [r["type"] for r in fake.callbacks(again)] == [9]
+    with caplog.at_level(logging.INFO):
+        run(scenario)
+    assert tracebacks(caplog) == []
+
+
+def test_open_the_form_again_after_a_restart_says_the_form_is_no_longer_open(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def scenario() -> None:
+        fake = fake_discord()
+        await fake.start()
+        point_at(monkeypatch, fake)
+        try:
+            async with client_for(app, fake, config()):
+                refusal = await refused_form(fake)
+            async with client_for(app, fake, config()):
+                again = await fake.interaction(3, click(custom_ids(refusal)[0]), MODERATOR,
+                                               GENERAL, roles=(MOD_ROLE,), message=refusal)
+                told, = await fake.wait_for(lambda: fake.callbacks(again))
+                assert "no longer open" in content_of(told) and told["data"]["flags"] == 64
+        finally:
+            await fake.stop()
     run(scenario)
