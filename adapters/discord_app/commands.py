@@ -58,8 +58,9 @@ def register(tree: app_commands.CommandTree[Any], desk: DiscordDesk) -> None:
 
 
 async def respond(desk: DiscordDesk, interaction: discord.Interaction[Any],
-                  compute: Awaitable[Reply], *, can_post: bool = False) -> None:
-    """Answer a command privately (ephemeral); deferred first if the answer is slow."""
+                  compute: Awaitable[Reply], *, can_post: bool = False) -> Reply:
+    """Answer a command privately (ephemeral), deferred first if the answer is slow; returns
+    the reply."""
     task = asyncio.ensure_future(compute)
     done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
     if not done:
@@ -71,17 +72,21 @@ async def respond(desk: DiscordDesk, interaction: discord.Interaction[Any],
         await interaction.followup.send(content, ephemeral=True, **kwargs_for(view))
     else:
         await interaction.response.send_message(content, ephemeral=True, **kwargs_for(view))
+    return reply
 
 
 @guarded
 async def faq_command(desk: DiscordDesk, interaction: discord.Interaction[Any],
                       question: str) -> None:
-    """`/faq question:`: the answer, to the asker only, with "Post in channel"."""
+    """`/faq question:`: the answer, to the asker only, with "Post in channel"; a question
+    passed to the moderators (`moderator`) is posted in their channel."""
     if await desk.over_limit(interaction):
         return
     incoming = desk.incoming_of(interaction, question, private=True)
-    await respond(desk, interaction, desk.call(desk.app.assistant.handle, incoming),
-                  can_post=True)
+    reply = await respond(desk, interaction, desk.call(desk.app.assistant.handle, incoming),
+                          can_post=True)
+    where = f"https://discord.com/channels/{interaction.guild_id or '@me'}/{incoming.channel}"
+    await desk.pass_on(interaction.user, reply, where)
 
 
 @guarded

@@ -188,6 +188,16 @@ class DiscordDesk:
         await post.create_thread(
             name=translate.clipped(f"Question from {user.display_name}", 100))
 
+    async def pass_on(self, user: discord.abc.User, reply: Reply, jump: str) -> None:
+        """A reply that queued a hand-off (`moderator [QUESTION]` typed, by message or with
+        `/faq`): the queued question goes to the moderators' channel too, as with the button."""
+        handoff_id = reply.context.get("handoff")
+        if reply.template != "handoff" or not isinstance(handoff_id, int):
+            return
+        handoff = await self.call(self.app.handoffs.get, handoff_id)
+        if handoff is not None:
+            await self.post_to_moderators(user, handoff.question, jump)
+
     def incoming_of(self, interaction: discord.Interaction[Any], text: str, *,
                     private: bool) -> Incoming:
         """An interaction as the core's message from its user."""

@@ -99,8 +99,7 @@ async def _answer(desk: DiscordDesk, message: discord.Message, text: str, *, pri
             await message.channel.send(content, **kwargs_for(view))
         else:
             await message.reply(content, mention_author=False, **kwargs_for(view))
-    if reply.template == "handoff" and isinstance(reply.context.get("handoff"), int):
-        await _passed_on(desk, message, reply.context["handoff"])
+    await desk.pass_on(message.author, reply, message.jump_url)
     if reply.template == "forgotten":
         await handoff_posts.withdraw(desk, message.author.id)
     if private:
@@ -115,14 +114,6 @@ def _answered(desk: DiscordDesk, message_id: int, incoming: Incoming
         return None
     reply = desk.app.assistant.handle(incoming)
     return reply, [(d, desk.render(d.reply)) for d in deliveries(incoming, reply)]
-
-
-async def _passed_on(desk: DiscordDesk, message: discord.Message, handoff_id: int) -> None:
-    """`moderator [QUESTION]` typed to the bot: the queued question goes to the moderators'
-    channel too, as with the button."""
-    handoff = await desk.call(desk.app.handoffs.get, handoff_id)
-    if handoff is not None:
-        await desk.post_to_moderators(message.author, handoff.question, message.jump_url)
 
 
 async def _pending_notifications(desk: DiscordDesk, message: discord.Message) -> None:

@@ -242,3 +242,27 @@ def test_open_the_form_again_after_a_restart_says_the_form_is_no_longer_open(
         finally:
             await fake.stop()
     run(scenario)
+
+
+def slash(name: str, **options: str) -> dict[str, Any]:
+    return {"id": "1", "name": name, "type": 1,
+            "options": [{"name": k, "type": 3, "value": v} for k, v in options.items()]}
+
+
+def test_faq_moderator_after_a_decline_reaches_the_moderators_channel_as_the_button_does(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`/faq question: moderator` queues the member's question and tells them so: the
+    moderators must see it, in their channel with a thread to reply in, not only the queue."""
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, _):
+            declined = await fake.interaction(2, slash("faq", question=OFF_TOPIC), MEMBER,
+                                              GENERAL)
+            await fake.wait_for(lambda: fake.callbacks(declined))
+            passed = await fake.interaction(2, slash("faq", question="moderator"), MEMBER,
+                                            GENERAL)
+            told, = await fake.wait_for(lambda: fake.callbacks(passed))
+            assert "passed your question" in content_of(told) and told["data"]["flags"] == 64
+            question, = await fake.wait_for(lambda: posted(fake, MODERATORS))
+            assert OFF_TOPIC in question["content"] and f"<@{MEMBER}>" in question["content"]
+            await fake.wait_for(lambda: fake.posts("POST", r".*/threads"))
+    run(scenario)
