@@ -179,7 +179,8 @@ async def _relay(desk: DiscordDesk, message: discord.Message, thread: discord.Th
         return
     reply = Reply("moderator_reply", {"text": text}, private=True)
     try:
-        await desk.send_dm(member_id, desk.render(reply))
+        for part in translate.pieces(desk.app.renderer.render(reply, "discord")):
+            await desk.send_dm(member_id, part)
     except discord.Forbidden:
         log.info("discord: DMs closed for user %s; the moderator's reply was not sent",
                  member_id)

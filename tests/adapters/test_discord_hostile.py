@@ -266,3 +266,32 @@ def test_faq_moderator_after_a_decline_reaches_the_moderators_channel_as_the_but
             assert OFF_TOPIC in question["content"] and f"<@{MEMBER}>" in question["content"]
             await fake.wait_for(lambda: fake.posts("POST", r".*/threads"))
     run(scenario)
+
+
+def test_a_moderators_long_reply_reaches_the_member_whole_in_as_many_messages_as_it_takes(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """1,800 characters of steps fit one Discord message as typed, but not once their
+    Markdown is escaped: before, the member got the first part and the moderator a check mark."""
+    steps = [f"- step {i}: open (Settings) -> [Payments] *now* #{i}" for i in range(36)]
+
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, _):
+            thread = await handed_off(fake)
+            await fake.mention(MODERATOR, "\n".join(steps), thread, roles=(MOD_ROLE,))
+            await fake.wait_for(lambda: fake.posts("PUT", r".*/reactions/.*"))
+            sent = posted(fake, fake.dm_channel_of(MEMBER))
+            assert len(sent) > 1 and all(0 < len(s["content"]) <= 2000 for s in sent)
+            received = "\n".join(s["content"] for s in sent).replace("\\", "")
+            assert all(step in received for step in steps)
+    assert len("\n".join(steps)) < 2000
+    run(scenario)
+
+
+def test_long_text_is_cut_between_lines_and_never_inside_an_escape() -> None:
+    from adapters.discord_app.translate import pieces
+
+    assert pieces("ab\ncd", 3) == ["ab", "cd"]
+    assert pieces("a\n\nb", 5) == ["a\n\nb"]
+    assert pieces("abcdefg", 3) == ["abc", "def", "g"]
+    assert pieces("ab\\*cd", 3) == ["ab", "\\*c", "d"]  # not "ab\\" then "*cd"
+    assert pieces("  \n ", 3) == []
