@@ -217,14 +217,15 @@ async def ask_moderator(desk: DiscordDesk, interaction: discord.Interaction[Any]
     handoff = await desk.call(desk.app.handoffs.queue_last_offer,
                               translate.identity(user.id), OFFER_LIFETIME)
     reply = Reply("handoff", {"queued": handoff is not None, "answer": ""})
-    await interaction.response.send_message(desk.render(reply), ephemeral=True)
-    if handoff is None:
-        return
-    message = interaction.message
-    reference = message.reference if message is not None else None
-    jump = reference.jump_url if reference is not None else (
-        message.jump_url if message is not None else "")
-    await desk.post_to_moderators(user, handoff.question, jump)
+    try:
+        await interaction.response.send_message(desk.render(reply), ephemeral=True)
+    finally:  # queued: the moderators get it even when Discord refused a late answer
+        if handoff is not None:
+            message = interaction.message
+            reference = message.reference if message is not None else None
+            jump = reference.jump_url if reference is not None else (
+                message.jump_url if message is not None else "")
+            await desk.post_to_moderators(user, handoff.question, jump)
 
 
 @guarded

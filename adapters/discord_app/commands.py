@@ -58,9 +58,8 @@ def register(tree: app_commands.CommandTree[Any], desk: DiscordDesk) -> None:
 
 
 async def respond(desk: DiscordDesk, interaction: discord.Interaction[Any],
-                  compute: Awaitable[Reply], *, can_post: bool = False) -> Reply:
-    """Answer a command privately (ephemeral), deferred first if the answer is slow; returns
-    the reply."""
+                  compute: Awaitable[Reply], *, can_post: bool = False) -> None:
+    """Answer a command privately (ephemeral); deferred first if the answer is slow."""
     task = asyncio.ensure_future(compute)
     done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
     if not done:
@@ -72,7 +71,6 @@ async def respond(desk: DiscordDesk, interaction: discord.Interaction[Any],
         await interaction.followup.send(content, ephemeral=True, **kwargs_for(view))
     else:
         await interaction.response.send_message(content, ephemeral=True, **kwargs_for(view))
-    return reply
 
 
 @guarded
@@ -83,10 +81,14 @@ async def faq_command(desk: DiscordDesk, interaction: discord.Interaction[Any],
     if await desk.over_limit(interaction):
         return
     incoming = desk.incoming_of(interaction, question, private=True)
-    reply = await respond(desk, interaction, desk.call(desk.app.assistant.handle, incoming),
-                          can_post=True)
-    where = f"https://discord.com/channels/{interaction.guild_id or '@me'}/{incoming.channel}"
-    await desk.pass_on(interaction.user, reply, where)
+    answer = asyncio.ensure_future(desk.call(desk.app.assistant.handle, incoming))
+    try:
+        await respond(desk, interaction, answer, can_post=True)
+    finally:  # queued: the moderators get it even when Discord refused a late answer
+        if answer.done() and not answer.cancelled() and answer.exception() is None:
+            where = f"https://discord.com/channels/{interaction.guild_id or '@me'}/" \
+                    f"{incoming.channel}"
+            await desk.pass_on(interaction.user, answer.result(), where)
 
 
 @guarded

@@ -295,3 +295,27 @@ def test_long_text_is_cut_between_lines_and_never_inside_an_escape() -> None:
     assert pieces("abcdefg", 3) == ["abc", "def", "g"]
     assert pieces("ab\\*cd", 3) == ["ab", "\\*c", "d"]  # not "ab\\" then "*cd"
     assert pieces("  \n ", 3) == []
+
+
+def test_a_passed_on_question_reaches_the_moderators_even_when_the_answer_came_too_late(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A busy bot answers a click or a command after Discord's 3 seconds: the member's
+    question is queued by then, so the moderators must still get it (a second click finds
+    nothing left to pass on)."""
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, _):
+            await fake.mention(MEMBER, OFF_TOPIC, GENERAL)
+            await fake.wait_for(lambda: posted(fake, GENERAL))
+            declined = fake.messages[next(reversed(fake.messages))]
+            await fake.interaction(3, click("forumbot:ask-moderator"), MEMBER, GENERAL,
+                                   message=declined, expired=True)
+            first, = await fake.wait_for(lambda: posted(fake, MODERATORS))
+            assert OFF_TOPIC in first["content"]
+            await fake.mention(MEMBER, "tell me a joke about dogs", GENERAL)
+            await fake.wait_for(lambda: len(posted(fake, GENERAL)) == 2)
+            await fake.interaction(2, slash("faq", question="moderator"), MEMBER, GENERAL,
+                                   expired=True)
+            _, second = await fake.wait_for(lambda: posted(fake, MODERATORS)[1:] and
+                                            posted(fake, MODERATORS))
+            assert "joke about dogs" in second["content"]
+    run(scenario)
