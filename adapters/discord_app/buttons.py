@@ -15,7 +15,7 @@ from typing import Any
 import discord
 
 from adapters.discord_app import translate
-from adapters.discord_app.desk import DiscordDesk, desk_of, guarded, kwargs_for
+from adapters.discord_app.desk import DiscordDesk, desk_of, guarded, kwargs_for, may_post
 from bot.faq.entries import PERSONAL_TOPICS
 from bot.handoff import OFFER_LIFETIME
 from bot.messages import Reply
@@ -184,7 +184,7 @@ async def pick(desk: DiscordDesk, interaction: discord.Interaction[Any], entry_i
     incoming = desk.incoming_of(interaction, question, private=private or hidden)
     reply = await desk.call(desk.app.assistant.pick, incoming, entry_id, question)
     ephemeral = hidden or reply.private or reply.template in ("error", "oops")
-    view = view_for(reply, can_post=ephemeral and not private)
+    view = view_for(reply, can_post=ephemeral and may_post(interaction))
     await interaction.response.send_message(desk.render(reply), ephemeral=ephemeral,
                                             **kwargs_for(view))
 
@@ -199,6 +199,11 @@ async def post_in_channel(desk: DiscordDesk, interaction: discord.Interaction[An
     entry = entries.get(entry_id)
     if entry is None or entry.id in PERSONAL_TOPICS or interaction.guild_id is None:
         reply = Reply("error", {"message": "That answer can't be posted here any more."})
+        await interaction.response.send_message(desk.render(reply), ephemeral=True)
+        return
+    if not may_post(interaction):
+        reply = Reply("error", {"message": "You can't post in this channel, so I won't post "
+                                           "the answer for you."})
         await interaction.response.send_message(desk.render(reply), ephemeral=True)
         return
     answer = {"id": entry.id, "title": entry.title, "answer": entry.answer,

@@ -12,7 +12,7 @@ from discord import app_commands
 
 from adapters.discord_app import translate
 from adapters.discord_app.buttons import view_for
-from adapters.discord_app.desk import DiscordDesk, guarded, kwargs_for
+from adapters.discord_app.desk import DiscordDesk, guarded, kwargs_for, may_post
 from bot.messages import Reply
 
 QUESTION_LIMIT = 1000
@@ -65,7 +65,7 @@ async def respond(desk: DiscordDesk, interaction: discord.Interaction[Any],
     if not done:
         await interaction.response.defer(ephemeral=True, thinking=True)
     reply = await task
-    view = view_for(reply, can_post=can_post and interaction.guild_id is not None)
+    view = view_for(reply, can_post=can_post and may_post(interaction))
     content = desk.render(reply)
     if interaction.response.is_done():
         await interaction.followup.send(content, ephemeral=True, **kwargs_for(view))

@@ -72,6 +72,17 @@ def kwargs_for(view: discord.ui.View | None) -> dict[str, Any]:
     return {} if view is None else {"view": view}
 
 
+def may_post(interaction: discord.Interaction[Any]) -> bool:
+    """Whether the member may post in the interaction's server channel themselves ("Post in
+    channel" posts for them: not where they may only read, like announcements)."""
+    permissions = interaction.permissions
+    if isinstance(interaction.channel, discord.Thread):
+        allowed = permissions.send_messages_in_threads
+    else:
+        allowed = permissions.send_messages
+    return interaction.guild_id is not None and allowed
+
+
 def desk_of(interaction: discord.Interaction[Any]) -> DiscordDesk:
     """The desk of the client that received the interaction."""
     return cast(DiscordDesk, interaction.client.desk)

@@ -24,7 +24,7 @@ from discord_harness import (
     point_at,
     running,
 )
-from fake_discord import FakeDiscord
+from fake_discord import EVERYONE_PERMISSIONS, FakeDiscord
 from test_discord_moderators import admin, submit
 
 from bot.app import App
@@ -318,4 +318,28 @@ def test_a_passed_on_question_reaches_the_moderators_even_when_the_answer_came_t
             _, second = await fake.wait_for(lambda: posted(fake, MODERATORS)[1:] and
                                             posted(fake, MODERATORS))
             assert "joke about dogs" in second["content"]
+    run(scenario)
+
+
+def test_post_in_channel_does_not_post_for_a_member_who_may_not_post_there(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a read-only channel (announcements) members may still use `/faq`: "Post in
+    channel" must not let the bot write there for them."""
+    read_only = int(EVERYONE_PERMISSIONS) & ~(1 << 11) & ~(1 << 38)  # no Send Messages
+
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, _):
+            asked = await fake.interaction(2, slash("faq", question="what is escrow"), MEMBER,
+                                           GENERAL, permissions=read_only)
+            answer, = await fake.wait_for(lambda: fake.callbacks(asked))
+            assert custom_ids(answer) and not any(c.startswith("forumbot:post:")
+                                                  for c in custom_ids(answer))
+            post = "forumbot:post:escrow-basics"  # offered before the channel became read-only
+            sent = fake.message(GENERAL, "", fake.bot_user(), flags=64, components=[
+                {"type": 1, "components": [{"type": 2, "style": 2, "custom_id": post,
+                                            "label": "Post in channel"}]}])
+            shared = await fake.interaction(3, click(post), MEMBER, GENERAL, message=sent,
+                                            permissions=read_only)
+            told, = await fake.wait_for(lambda: fake.callbacks(shared))
+            assert told["data"]["flags"] == 64 and "shared this answer" not in content_of(told)
     run(scenario)
