@@ -343,3 +343,27 @@ def test_post_in_channel_does_not_post_for_a_member_who_may_not_post_there(
             told, = await fake.wait_for(lambda: fake.callbacks(shared))
             assert told["data"]["flags"] == 64 and "shared this answer" not in content_of(told)
     run(scenario)
+
+
+def test_a_form_submitted_with_hostile_values_saves_nothing_and_shows_them_inert(
+        app: App, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """Discord caps a form's fields, but a submission is only checked by the bot: 4,000
+    characters, template syntax, `@everyone`, bidirectional and control characters."""
+    hostile = "{{ 7*7 }} @everyone \u202e\u0000 <@&930000000000000001> " + "x" * 4000
+
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, _):
+            asked = await fake.interaction(2, admin("add", id="late-fees"), MODERATOR, GENERAL,
+                                           roles=(MOD_ROLE,))
+            modal, = await fake.wait_for(lambda: fake.callbacks(asked))
+            sent = await submit(fake, modal, [hostile] * 5)
+            refused, = await fake.wait_for(lambda: fake.callbacks(sent))
+            text = content_of(refused)
+            assert refused["data"]["flags"] == 64 and text.startswith("Not saved")
+            assert len(text) <= 2000 and "49" not in text and "{{ 7" in text
+            assert "@everyone" not in text and "\u202e" not in text and "\u0000" not in text
+            assert refused["data"]["allowed_mentions"] == {"parse": []}
+    with caplog.at_level(logging.INFO):
+        run(scenario)
+    assert "late-fees" not in app.assistant.entries
+    assert tracebacks(caplog) == [] and "xxxxxxxx" not in caplog.text
