@@ -35,6 +35,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 WORKERS = 4  # threads answering at once (the matcher holds the GIL; the database waits)
 READY_TIMEOUT = 20.0  # seconds a DM waits for the client to connect
+CUT = " … (cut here: `forumbot handoffs` shows it all)"  # the end of a question cut to fit
 
 
 Handler = Callable[P, Coroutine[Any, Any, None]]
@@ -193,9 +194,7 @@ class DiscordDesk:
             log.warning("discord: the moderators' channel %s is not a text channel I can see",
                         channel_id)
             return
-        post = await channel.send(self.render(Reply("moderator_question", {
-            "mention": Trusted(f"<@{user.id}>"), "name": user.display_name,
-            "question": question, "jump": Trusted(jump)})))
+        post = await channel.send(self._question_post(user, question, jump))
         await post.create_thread(
             name=translate.clipped(f"Question from {user.display_name}", 100))
 
@@ -208,6 +207,18 @@ class DiscordDesk:
         handoff = await self.call(self.app.handoffs.get, handoff_id)
         if handoff is not None:
             await self.post_to_moderators(user, handoff.question, jump)
+
+    def _question_post(self, user: discord.abc.User, question: str, jump: str) -> str:
+        """The post of a passed-on question, in one message: a question too long once quoted
+        and escaped is cut (the queue keeps it whole), never the moderators' instructions."""
+        while True:
+            content = self.app.renderer.render(Reply("moderator_question", {
+                "mention": Trusted(f"<@{user.id}>"), "name": user.display_name,
+                "question": question, "jump": Trusted(jump)}), "discord")
+            over = len(content) - translate.MESSAGE_LIMIT
+            if over <= 0 or len(question) <= len(CUT):
+                return translate.clipped(content)
+            question = question[:max(0, len(question) - over - len(CUT))].rstrip() + CUT
 
     def incoming_of(self, interaction: discord.Interaction[Any], text: str, *,
                     private: bool) -> Incoming:

@@ -28,6 +28,7 @@ from fake_discord import EVERYONE_PERMISSIONS, FakeDiscord
 from test_discord_moderators import admin, submit
 
 from bot.app import App
+from bot.faq.policy import Outcome
 
 UNSURE = "milestone"
 OFF_TOPIC = "tell me a joke about cats"
@@ -367,3 +368,24 @@ def test_a_form_submitted_with_hostile_values_saves_nothing_and_shows_them_inert
         run(scenario)
     assert "late-fees" not in app.assistant.entries
     assert tracebacks(caplog) == [] and "xxxxxxxx" not in caplog.text
+
+
+def test_a_long_question_passed_on_keeps_the_moderators_instructions_and_says_it_was_cut(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 1,900-character question fits Discord as typed, not once quoted and escaped: the
+    post must still tell the moderators how to reply, and say the rest is in the queue."""
+    question = "tell me a joke about (cats) and *dogs* - please; " * 40
+    assert app.assistant.decide(question[:1900]).outcome is Outcome.DECLINE
+
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, _):
+            await fake.mention(MEMBER, question[:1900], GENERAL)
+            await fake.wait_for(lambda: posted(fake, GENERAL))
+            declined = fake.messages[next(reversed(fake.messages))]
+            await fake.interaction(3, click("forumbot:ask-moderator"), MEMBER, GENERAL,
+                                   message=declined)
+            post, = await fake.wait_for(lambda: posted(fake, MODERATORS))
+            assert len(post["content"]) <= 2000 and f"<@{MEMBER}>" in post["content"]
+            assert "Reply in this thread" in post["content"]
+            assert "forumbot handoffs" in post["content"]
+    run(scenario)
