@@ -185,8 +185,7 @@ async def pick(desk: DiscordDesk, interaction: discord.Interaction[Any], entry_i
     reply = await desk.call(desk.app.assistant.pick, incoming, entry_id, question)
     ephemeral = hidden or reply.private or reply.template in ("error", "oops")
     view = view_for(reply, can_post=ephemeral and may_post(interaction))
-    await interaction.response.send_message(desk.render(reply), ephemeral=ephemeral,
-                                            **kwargs_for(view))
+    await desk.respond_with(interaction, reply, ephemeral=ephemeral, view=view)
 
 
 @guarded

@@ -12,7 +12,7 @@ from discord import app_commands
 
 from adapters.discord_app import translate
 from adapters.discord_app.buttons import view_for
-from adapters.discord_app.desk import DiscordDesk, guarded, kwargs_for, may_post
+from adapters.discord_app.desk import DiscordDesk, guarded, may_post
 from bot.messages import Reply
 
 QUESTION_LIMIT = 1000
@@ -66,11 +66,7 @@ async def respond(desk: DiscordDesk, interaction: discord.Interaction[Any],
         await interaction.response.defer(ephemeral=True, thinking=True)
     reply = await task
     view = view_for(reply, can_post=can_post and may_post(interaction))
-    content = desk.render(reply)
-    if interaction.response.is_done():
-        await interaction.followup.send(content, ephemeral=True, **kwargs_for(view))
-    else:
-        await interaction.response.send_message(content, ephemeral=True, **kwargs_for(view))
+    await desk.respond_with(interaction, reply, ephemeral=True, view=view)
 
 
 @guarded

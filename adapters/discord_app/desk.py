@@ -164,6 +164,23 @@ class DiscordDesk:
         """The reply as Discord text, within one message."""
         return translate.clipped(self.app.renderer.render(reply, "discord"))
 
+    def render_pieces(self, reply: Reply) -> list[str]:
+        """The reply as Discord text in as many messages as it takes (a member's long list
+        of contracts), cut between lines."""
+        return translate.pieces(self.app.renderer.render(reply, "discord")) or [
+            self.render(reply)]
+
+    async def respond_with(self, interaction: discord.Interaction[Any], reply: Reply, *,
+                           ephemeral: bool, view: discord.ui.View | None = None) -> None:
+        """A reply to an interaction, in as many messages as it takes; buttons under the last."""
+        parts = self.render_pieces(reply)
+        for number, content in enumerate(parts, 1):
+            extra = kwargs_for(view) if number == len(parts) else {}
+            if interaction.response.is_done():
+                await interaction.followup.send(content, ephemeral=ephemeral, **extra)
+            else:
+                await interaction.response.send_message(content, ephemeral=ephemeral, **extra)
+
     def is_moderator_member(self, user: discord.abc.User,
                             permissions: discord.Permissions | None = None) -> bool:
         """A moderator by platform: the configured role or the Manage Messages permission."""

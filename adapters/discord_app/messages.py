@@ -84,21 +84,23 @@ async def _answer(desk: DiscordDesk, message: discord.Message, text: str, *, pri
         return
     reply, rendered = answered
     sent_private: discord.Message | None = None
-    for delivery, content in rendered:
+    for delivery, parts in rendered:
         view = view_for(delivery.reply)
-        if delivery.private and not private:
-            try:
-                sent_private = await message.author.send(content, **kwargs_for(view))
-            except discord.Forbidden:
-                log.info("discord: DMs closed for user %s; told them in the channel",
-                         message.author.id)
-            continue
         if delivery.reply.template == "sent_privately" and sent_private is None:
-            content = desk.render(Reply("dm_closed"))
-        if private:
-            await message.channel.send(content, **kwargs_for(view))
-        else:
-            await message.reply(content, mention_author=False, **kwargs_for(view))
+            parts = [desk.render(Reply("dm_closed"))]
+        for number, content in enumerate(parts, 1):
+            extra = kwargs_for(view) if number == len(parts) else {}
+            if delivery.private and not private:
+                try:
+                    sent_private = await message.author.send(content, **extra)
+                except discord.Forbidden:
+                    log.info("discord: DMs closed for user %s; told them in the channel",
+                             message.author.id)
+                    break
+            elif private:
+                await message.channel.send(content, **extra)
+            else:
+                await message.reply(content, mention_author=False, **extra)
     await desk.pass_on(message.author, reply, message.jump_url)
     if reply.template == "forgotten":
         await handoff_posts.withdraw(desk, message.author.id)
@@ -107,13 +109,14 @@ async def _answer(desk: DiscordDesk, message: discord.Message, text: str, *, pri
 
 
 def _answered(desk: DiscordDesk, message_id: int, incoming: Incoming
-              ) -> tuple[Reply, list[tuple[Delivery, str]]] | None:
-    """The core's reply and its deliveries rendered, in a worker thread (the event loop only
-    sends them); None when another process claimed the message first."""
+              ) -> tuple[Reply, list[tuple[Delivery, list[str]]]] | None:
+    """The core's reply and its deliveries rendered (each in as many messages as it takes),
+    in a worker thread (the event loop only sends them); None when another process claimed
+    the message first."""
     if not desk.claim(message_id):
         return None
     reply = desk.app.assistant.handle(incoming)
-    return reply, [(d, desk.render(d.reply)) for d in deliveries(incoming, reply)]
+    return reply, [(d, desk.render_pieces(d.reply)) for d in deliveries(incoming, reply)]
 
 
 async def _pending_notifications(desk: DiscordDesk, message: discord.Message) -> None:
@@ -140,7 +143,7 @@ async def _help_post(desk: DiscordDesk, message: discord.Message, text: str, *,
     reply, rendered = answered
     if reply.template != "answer" or reply.private:
         return
-    await message.reply(rendered[0][1], mention_author=False, **kwargs_for(view_for(reply)))
+    await message.reply(rendered[0][1][0], mention_author=False, **kwargs_for(view_for(reply)))
 
 
 async def _answered_in(desk: DiscordDesk, thread: discord.Thread, entry_id: str) -> bool:
@@ -179,7 +182,7 @@ async def _relay(desk: DiscordDesk, message: discord.Message, thread: discord.Th
         return
     reply = Reply("moderator_reply", {"text": text}, private=True)
     try:
-        for part in translate.pieces(desk.app.renderer.render(reply, "discord")):
+        for part in desk.render_pieces(reply):
             await desk.send_dm(member_id, part)
     except discord.Forbidden:
         log.info("discord: DMs closed for user %s; the moderator's reply was not sent",

@@ -4,6 +4,8 @@ discord.py client against the fake Discord, and what they and the operator see."
 from __future__ import annotations
 
 import asyncio
+import copy
+import json
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -25,9 +27,12 @@ from discord_harness import (
     running,
 )
 from fake_discord import EVERYONE_PERMISSIONS, FakeDiscord
+from test_discord_members import SEED
 from test_discord_moderators import admin, submit
 
-from bot.app import App
+from adapters.discord_app.translate import incoming
+from bot.app import App, utc_now
+from bot.contracts.importing import dataset_from_json
 from bot.faq.policy import Outcome
 
 UNSURE = "milestone"
@@ -388,4 +393,37 @@ def test_a_long_question_passed_on_keeps_the_moderators_instructions_and_says_it
             assert len(post["content"]) <= 2000 and f"<@{MEMBER}>" in post["content"]
             assert "Reply in this thread" in post["content"]
             assert "forumbot handoffs" in post["content"]
+    run(scenario)
+
+
+def test_a_member_with_many_contracts_gets_all_of_them_privately_in_several_messages(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fifteen contracts are 3,000 characters: before, the list stopped at Discord's 2,000
+    with an ellipsis, and the member never learned of the rest."""
+    seed = copy.deepcopy(SEED)
+    contract = seed["contracts"][0]
+    seed["contracts"] = [{**copy.deepcopy(contract), "id": f"C-{2000 + i}",
+                          "title": f"Website redesign part {i}"} for i in range(15)]
+    app.contracts.import_dataset(dataset_from_json(json.dumps(seed)))
+    app.assistant.handle(incoming(f"link {app.links.issue_code('acc-alice', utc_now())}",
+                                  int(MEMBER), 1, private=True))
+
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, _):
+            asked = await fake.interaction(2, slash("contract"), MEMBER, GENERAL)
+            await fake.wait_for(lambda: fake.callbacks(asked))
+            await asyncio.sleep(0.3)
+            bodies = [b["data"] for b in fake.callbacks(asked)] + [
+                r.body for r in fake.followups(asked)]
+            await fake.direct_message(MEMBER, "my contracts")
+            dm = fake.dm_channel_of(MEMBER)
+            await fake.wait_for(lambda: posted(fake, dm))
+            await asyncio.sleep(0.3)
+            assert len(bodies) > 1 and all(b["flags"] & 64 for b in bodies)
+            for sent in (bodies, posted(fake, dm)):
+                assert all(len(b["content"]) <= 2000 for b in sent)
+                text = "\n".join(b["content"] for b in sent).replace("\\", "")
+                assert all(f"C-{2000 + i}:" in text for i in range(15))
+                assert "contract status ID" in text
+            assert posted(fake, GENERAL) == []
     run(scenario)
