@@ -37,6 +37,8 @@ def register(tree: app_commands.CommandTree[Any], desk: DiscordDesk) -> None:
     @faq.autocomplete("question")
     async def faq_titles(interaction: discord.Interaction[Any],
                          current: str) -> list[app_commands.Choice[str]]:
+        if not desk.suggest_limit.allow(interaction.user.id):
+            return []
         return [app_commands.Choice(name=name, value=value)
                 for name, value in await desk.call(titles, desk, current)]
 

@@ -22,7 +22,7 @@ import discord
 
 from adapters.discord_app import translate
 from adapters.discord_app.config import DiscordConfig
-from adapters.discord_app.limits import RateLimit
+from adapters.discord_app.limits import SUGGESTIONS_PER_WINDOW, RateLimit
 from bot.app import App
 from bot.delivery import take_pending
 from bot.messages import Incoming, Reply
@@ -100,6 +100,7 @@ class DiscordDesk:
         self.bot_id = 0  # set when the client is ready
         self.client: discord.Client | None = None
         self.limit = RateLimit()
+        self.suggest_limit = RateLimit(SUGGESTIONS_PER_WINDOW)  # autocomplete: empty past it
         self.boot = secrets.token_hex(4)  # in the custom ids of forms this process opened
         self.open_forms: set[str] = set()  # custom ids of the forms open now
         self.store = SqlPlatformStore(app.engine)

@@ -427,3 +427,22 @@ def test_a_member_with_many_contracts_gets_all_of_them_privately_in_several_mess
                 assert "contract status ID" in text
             assert posted(fake, GENERAL) == []
     run(scenario)
+
+
+def test_a_member_sending_autocomplete_requests_without_end_gets_empty_ones_past_a_limit(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each keystroke in `/faq` asks for suggestions; a script can ask without end. Past a
+    generous limit (typing fits well within it) the answer is empty and costs the bot nothing."""
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, client):
+            limit = client.desk.suggest_limit.per_window
+            typed = [await fake.interaction(4, typing("faq", "question", "escrow"), MEMBER,
+                                            GENERAL) for _ in range(limit + 5)]
+            answers = [await fake.wait_for(lambda: fake.callbacks(t)) for t in typed]  # noqa: B023
+            sizes = [len(a["data"]["choices"]) for a, in answers]
+            assert sizes.count(0) == 5 and all(sizes[:limit])
+            other = await fake.interaction(4, typing("faq", "question", "escrow"), OTHER,
+                                           GENERAL)
+            some, = await fake.wait_for(lambda: fake.callbacks(other))
+            assert some["data"]["choices"]
+    run(scenario)
