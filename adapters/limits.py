@@ -10,6 +10,7 @@ from collections.abc import Callable, Hashable
 PER_WINDOW = 8       # messages or commands a member may send...
 WINDOW = 30.0        # ...in this many seconds; more are left unanswered
 TRACKED_USERS = 10_000  # the least recently seen are forgotten first
+SUGGESTIONS_PER_WINDOW = 60  # autocomplete requests (one a keystroke) a member may send per window
 
 
 class RateLimit:

@@ -2,7 +2,8 @@
 state), so that a button on a message sent before a restart still works after it.
 
 Rating, "did you mean" choices, "Post in channel" and "Ask a moderator"; each button parses
-its custom id and carries out the click.
+its custom id and carries out the click. A click counts against the member's rate limit like
+a message: a choice or "Post in channel" clicked again and again would fill the channel.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 import discord
 
 from adapters.discord_app import translate
-from adapters.discord_app.desk import DiscordDesk, desk_of, guarded, kwargs_for
+from adapters.discord_app.desk import DiscordDesk, desk_of, guarded, kwargs_for, may_post
 from bot.faq.entries import PERSONAL_TOPICS
 from bot.handoff import OFFER_LIFETIME
 from bot.messages import Reply
@@ -156,6 +157,8 @@ def _item_for(custom_id: str, label: str) -> discord.ui.DynamicItem[Any] | None:
 async def rate(desk: DiscordDesk, interaction: discord.Interaction[Any], entry_id: str,
                helpful: bool) -> None:
     """Helpful / Not helpful: recorded, the rating buttons disabled, thanks to the rater."""
+    if await desk.over_limit(interaction):
+        return
     incoming = desk.incoming_of(interaction, "", private=True)
     reply = await desk.call(desk.app.assistant.rate, incoming, entry_id, helpful)
     if reply.template != "rated" or interaction.message is None:
@@ -169,6 +172,8 @@ async def rate(desk: DiscordDesk, interaction: discord.Interaction[Any], entry_i
 @guarded
 async def pick(desk: DiscordDesk, interaction: discord.Interaction[Any], entry_id: str) -> None:
     """A "did you mean" choice: its answer, privately if the choices were."""
+    if await desk.over_limit(interaction):
+        return
     message = interaction.message
     question = ""
     reference = message.reference if message is not None else None
@@ -179,19 +184,25 @@ async def pick(desk: DiscordDesk, interaction: discord.Interaction[Any], entry_i
     incoming = desk.incoming_of(interaction, question, private=private or hidden)
     reply = await desk.call(desk.app.assistant.pick, incoming, entry_id, question)
     ephemeral = hidden or reply.private or reply.template in ("error", "oops")
-    view = view_for(reply, can_post=ephemeral and not private)
-    await interaction.response.send_message(desk.render(reply), ephemeral=ephemeral,
-                                            **kwargs_for(view))
+    view = view_for(reply, can_post=ephemeral and may_post(interaction))
+    await desk.respond_with(interaction, reply, ephemeral=ephemeral, view=view)
 
 
 @guarded
 async def post_in_channel(desk: DiscordDesk, interaction: discord.Interaction[Any],
                           entry_id: str) -> None:
     """An answer only the asker saw, posted in the channel under their name."""
+    if await desk.over_limit(interaction):
+        return
     entries = await desk.call(lambda: desk.app.assistant.entries)
     entry = entries.get(entry_id)
     if entry is None or entry.id in PERSONAL_TOPICS or interaction.guild_id is None:
         reply = Reply("error", {"message": "That answer can't be posted here any more."})
+        await interaction.response.send_message(desk.render(reply), ephemeral=True)
+        return
+    if not may_post(interaction):
+        reply = Reply("error", {"message": "You can't post in this channel, so I won't post "
+                                           "the answer for you."})
         await interaction.response.send_message(desk.render(reply), ephemeral=True)
         return
     answer = {"id": entry.id, "title": entry.title, "answer": entry.answer,
@@ -204,18 +215,21 @@ async def post_in_channel(desk: DiscordDesk, interaction: discord.Interaction[An
 @guarded
 async def ask_moderator(desk: DiscordDesk, interaction: discord.Interaction[Any]) -> None:
     """The member's last declined question to the moderators' queue and channel."""
+    if await desk.over_limit(interaction):
+        return
     user = interaction.user
     handoff = await desk.call(desk.app.handoffs.queue_last_offer,
                               translate.identity(user.id), OFFER_LIFETIME)
     reply = Reply("handoff", {"queued": handoff is not None, "answer": ""})
-    await interaction.response.send_message(desk.render(reply), ephemeral=True)
-    if handoff is None:
-        return
-    message = interaction.message
-    reference = message.reference if message is not None else None
-    jump = reference.jump_url if reference is not None else (
-        message.jump_url if message is not None else "")
-    await desk.post_to_moderators(user, handoff.question, jump)
+    try:
+        await interaction.response.send_message(desk.render(reply), ephemeral=True)
+    finally:  # queued: the moderators get it even when Discord refused a late answer
+        if handoff is not None:
+            message = interaction.message
+            reference = message.reference if message is not None else None
+            jump = reference.jump_url if reference is not None else (
+                message.jump_url if message is not None else "")
+            await desk.post_to_moderators(user, handoff.question, jump)
 
 
 @guarded

@@ -31,6 +31,24 @@ def intents_for(config: DiscordConfig) -> discord.Intents:
     return intents
 
 
+class _QuietAutocomplete(logging.Filter):
+    """discord.py logs a failed autocomplete with its traceback. Discord refusing the answer
+    (the member typed on, and the request is gone) or an option this version does not suggest
+    for (a member's Discord shows an older version's) is one line, not a failure."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if str(record.msg).startswith("Ignoring exception in autocomplete") and isinstance(
+                error, (discord.HTTPException, app_commands.AppCommandError)):
+            reason = (f"refused with {error.status} (code {error.code})"
+                      if isinstance(error, discord.HTTPException) else type(error).__name__)
+            what = record.getMessage().removeprefix("Ignoring exception in ")
+            record.msg, record.args = "discord: %s not answered: %s", (what, reason)
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
 class ForumbotClient(discord.AutoShardedClient):
     """The bot: every message it sends has mentions disabled."""
 
@@ -40,6 +58,9 @@ class ForumbotClient(discord.AutoShardedClient):
         # words, link codes): it never goes below INFO, whatever FORUMBOT_LOG_LEVEL says.
         library = logging.getLogger("discord")
         library.setLevel(max(logging.INFO, library.getEffectiveLevel()))
+        tree_log = logging.getLogger("discord.app_commands.tree")
+        if not any(isinstance(f, _QuietAutocomplete) for f in tree_log.filters):
+            tree_log.addFilter(_QuietAutocomplete())
         # Voice is never used: say nothing about its missing libraries.
         discord.VoiceClient.warn_nacl = False
         if hasattr(discord.VoiceClient, "warn_dave"):
@@ -61,12 +82,18 @@ class ForumbotClient(discord.AutoShardedClient):
 
     async def _command_failed(self, interaction: discord.Interaction[Any],
                               error: app_commands.AppCommandError) -> None:
-        """A command that failed: Discord's refusals in one line, anything else with its
-        traceback (never the member's words)."""
+        """A command that failed: Discord's refusals in one line; a command or an option the
+        bot no longer has (a member's Discord shows an older version's) answered privately,
+        in one line; anything else with its traceback (never the member's words)."""
         cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
         name = interaction.command.name if interaction.command else "?"
         if isinstance(cause, discord.HTTPException):
             log.info("discord: /%s: refused with %s (code %s)", name, cause.status, cause.code)
+            return
+        if not isinstance(error, app_commands.CommandInvokeError):
+            log.info("discord: /%s: not this version's command (%s)", name,
+                     type(error).__name__)
+            await commands.stale_command(self.desk, interaction)
             return
         log_failure(f"/{name}", cause)
 
@@ -101,11 +128,14 @@ class ForumbotClient(discord.AutoShardedClient):
         gets a private word instead of a failure."""
         data: dict[str, Any] = dict(interaction.data or {})
         custom_id = str(data.get("custom_id", ""))
-        if interaction.type is discord.InteractionType.modal_submit:
-            if forms.expired_form(custom_id, self.desk.open_forms):
-                await buttons.expired_form(self.desk, interaction)
+        if interaction.type not in (discord.InteractionType.modal_submit,
+                                    discord.InteractionType.component):
             return
-        if interaction.type is not discord.InteractionType.component:
+        if custom_id in self.desk.open_forms:  # a form or its "Open the form again": its own
             return
-        if not (known_custom_id(custom_id) or moderation.known_custom_id(custom_id)):
+        if forms.expired_form(custom_id, self.desk.open_forms):
+            await buttons.expired_form(self.desk, interaction)
+            return
+        if interaction.type is discord.InteractionType.component and not (
+                known_custom_id(custom_id) or moderation.known_custom_id(custom_id)):
             await buttons.unknown_button(self.desk, interaction)

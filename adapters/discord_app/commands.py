@@ -12,7 +12,7 @@ from discord import app_commands
 
 from adapters.discord_app import translate
 from adapters.discord_app.buttons import view_for
-from adapters.discord_app.desk import DiscordDesk, guarded, kwargs_for
+from adapters.discord_app.desk import DiscordDesk, guarded, may_post
 from bot.messages import Reply
 
 QUESTION_LIMIT = 1000
@@ -21,6 +21,8 @@ CODE_LIMIT = 40
 # Longer than this without an answer, an interaction is deferred (Discord allows 3 seconds).
 DEFER_AFTER = 2.0
 AUTOCOMPLETE_LIMIT = 25
+STALE_COMMAND = ("That command changed in a newer version of me, so I did nothing. Try it "
+                 "again (Discord may take a minute to show the new one).")
 
 
 def register(tree: app_commands.CommandTree[Any], desk: DiscordDesk) -> None:
@@ -35,6 +37,8 @@ def register(tree: app_commands.CommandTree[Any], desk: DiscordDesk) -> None:
     @faq.autocomplete("question")
     async def faq_titles(interaction: discord.Interaction[Any],
                          current: str) -> list[app_commands.Choice[str]]:
+        if not desk.suggest_limit.allow(interaction.user.id):
+            return []
         return [app_commands.Choice(name=name, value=value)
                 for name, value in await desk.call(titles, desk, current)]
 
@@ -63,23 +67,26 @@ async def respond(desk: DiscordDesk, interaction: discord.Interaction[Any],
     if not done:
         await interaction.response.defer(ephemeral=True, thinking=True)
     reply = await task
-    view = view_for(reply, can_post=can_post and interaction.guild_id is not None)
-    content = desk.render(reply)
-    if interaction.response.is_done():
-        await interaction.followup.send(content, ephemeral=True, **kwargs_for(view))
-    else:
-        await interaction.response.send_message(content, ephemeral=True, **kwargs_for(view))
+    view = view_for(reply, can_post=can_post and may_post(interaction))
+    await desk.respond_with(interaction, reply, ephemeral=True, view=view)
 
 
 @guarded
 async def faq_command(desk: DiscordDesk, interaction: discord.Interaction[Any],
                       question: str) -> None:
-    """`/faq question:`: the answer, to the asker only, with "Post in channel"."""
+    """`/faq question:`: the answer, to the asker only, with "Post in channel"; a question
+    passed to the moderators (`moderator`) is posted in their channel."""
     if await desk.over_limit(interaction):
         return
     incoming = desk.incoming_of(interaction, question, private=True)
-    await respond(desk, interaction, desk.call(desk.app.assistant.handle, incoming),
-                  can_post=True)
+    answer = asyncio.ensure_future(desk.call(desk.app.assistant.handle, incoming))
+    try:
+        await respond(desk, interaction, answer, can_post=True)
+    finally:  # queued: the moderators get it even when Discord refused a late answer
+        if answer.done() and not answer.cancelled() and answer.exception() is None:
+            where = f"https://discord.com/channels/{interaction.guild_id or '@me'}/" \
+                    f"{incoming.channel}"
+            await desk.pass_on(interaction.user, answer.result(), where)
 
 
 @guarded
@@ -114,3 +121,12 @@ def titles(desk: DiscordDesk, typed: str) -> list[tuple[str, str]]:
                    key=lambda title: (not title.casefold().startswith(needle), title))
     return [(translate.clipped(t, 100), translate.clipped(t, 100))
             for t in found[:AUTOCOMPLETE_LIMIT]]
+
+
+@guarded
+async def stale_command(desk: DiscordDesk, interaction: discord.Interaction[Any]) -> None:
+    """A command or an option this version does not have: said so, privately."""
+    if interaction.type is discord.InteractionType.application_command and \
+            not interaction.response.is_done():
+        reply = Reply("error", {"message": STALE_COMMAND})
+        await interaction.response.send_message(desk.render(reply), ephemeral=True)

@@ -22,7 +22,7 @@ import discord
 
 from adapters.discord_app import translate
 from adapters.discord_app.config import DiscordConfig
-from adapters.limits import RateLimit
+from adapters.limits import SUGGESTIONS_PER_WINDOW, RateLimit
 from bot.app import App
 from bot.delivery import take_pending
 from bot.messages import Incoming, Reply
@@ -35,6 +35,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 WORKERS = 4  # threads answering at once (the matcher holds the GIL; the database waits)
 READY_TIMEOUT = 20.0  # seconds a DM waits for the client to connect
+CUT = " … (cut here: `forumbot handoffs` shows it all)"  # the end of a question cut to fit
 
 
 Handler = Callable[P, Coroutine[Any, Any, None]]
@@ -72,6 +73,17 @@ def kwargs_for(view: discord.ui.View | None) -> dict[str, Any]:
     return {} if view is None else {"view": view}
 
 
+def may_post(interaction: discord.Interaction[Any]) -> bool:
+    """Whether the member may post in the interaction's server channel themselves ("Post in
+    channel" posts for them: not where they may only read, like announcements)."""
+    permissions = interaction.permissions
+    if isinstance(interaction.channel, discord.Thread):
+        allowed = permissions.send_messages_in_threads
+    else:
+        allowed = permissions.send_messages
+    return interaction.guild_id is not None and allowed
+
+
 def desk_of(interaction: discord.Interaction[Any]) -> DiscordDesk:
     """The desk of the client that received the interaction."""
     return cast(DiscordDesk, interaction.client.desk)
@@ -88,6 +100,7 @@ class DiscordDesk:
         self.bot_id = 0  # set when the client is ready
         self.client: discord.Client | None = None
         self.limit = RateLimit()
+        self.suggest_limit = RateLimit(SUGGESTIONS_PER_WINDOW)  # autocomplete: empty past it
         self.boot = secrets.token_hex(4)  # in the custom ids of forms this process opened
         self.open_forms: set[str] = set()  # custom ids of the forms open now
         self.store = SqlPlatformStore(app.engine)
@@ -152,6 +165,23 @@ class DiscordDesk:
         """The reply as Discord text, within one message."""
         return translate.clipped(self.app.renderer.render(reply, "discord"))
 
+    def render_pieces(self, reply: Reply) -> list[str]:
+        """The reply as Discord text in as many messages as it takes (a member's long list
+        of contracts), cut between lines."""
+        return translate.pieces(self.app.renderer.render(reply, "discord")) or [
+            self.render(reply)]
+
+    async def respond_with(self, interaction: discord.Interaction[Any], reply: Reply, *,
+                           ephemeral: bool, view: discord.ui.View | None = None) -> None:
+        """A reply to an interaction, in as many messages as it takes; buttons under the last."""
+        parts = self.render_pieces(reply)
+        for number, content in enumerate(parts, 1):
+            extra = kwargs_for(view) if number == len(parts) else {}
+            if interaction.response.is_done():
+                await interaction.followup.send(content, ephemeral=ephemeral, **extra)
+            else:
+                await interaction.response.send_message(content, ephemeral=ephemeral, **extra)
+
     def is_moderator_member(self, user: discord.abc.User,
                             permissions: discord.Permissions | None = None) -> bool:
         """A moderator by platform: the configured role or the Manage Messages permission."""
@@ -182,11 +212,31 @@ class DiscordDesk:
             log.warning("discord: the moderators' channel %s is not a text channel I can see",
                         channel_id)
             return
-        post = await channel.send(self.render(Reply("moderator_question", {
-            "mention": Trusted(f"<@{user.id}>"), "name": user.display_name,
-            "question": question, "jump": Trusted(jump)})))
+        post = await channel.send(self._question_post(user, question, jump))
         await post.create_thread(
             name=translate.clipped(f"Question from {user.display_name}", 100))
+
+    async def pass_on(self, user: discord.abc.User, reply: Reply, jump: str) -> None:
+        """A reply that queued a hand-off (`moderator [QUESTION]` typed, by message or with
+        `/faq`): the queued question goes to the moderators' channel too, as with the button."""
+        handoff_id = reply.context.get("handoff")
+        if reply.template != "handoff" or not isinstance(handoff_id, int):
+            return
+        handoff = await self.call(self.app.handoffs.get, handoff_id)
+        if handoff is not None:
+            await self.post_to_moderators(user, handoff.question, jump)
+
+    def _question_post(self, user: discord.abc.User, question: str, jump: str) -> str:
+        """The post of a passed-on question, in one message: a question too long once quoted
+        and escaped is cut (the queue keeps it whole), never the moderators' instructions."""
+        while True:
+            content = self.app.renderer.render(Reply("moderator_question", {
+                "mention": Trusted(f"<@{user.id}>"), "name": user.display_name,
+                "question": question, "jump": Trusted(jump)}), "discord")
+            over = len(content) - translate.MESSAGE_LIMIT
+            if over <= 0 or len(question) <= len(CUT):
+                return translate.clipped(content)
+            question = question[:max(0, len(question) - over - len(CUT))].rstrip() + CUT
 
     def incoming_of(self, interaction: discord.Interaction[Any], text: str, *,
                     private: bool) -> Incoming:

@@ -107,11 +107,18 @@ class EntryForm(discord.ui.Modal):
 
 
 class ReopenView(discord.ui.View):
-    """"Open the form again" under a refusal: the form comes back with what was typed."""
+    """"Open the form again" under a refusal: the form comes back with what was typed. Its
+    custom id is a form's, open as long as the view is: the client leaves it to the view
+    while open, and says the form is no longer open after."""
 
-    def __init__(self, values: FormValues, layout: str) -> None:
+    def __init__(self, desk: DiscordDesk, values: FormValues, layout: str) -> None:
         super().__init__(timeout=FORM_TIMEOUT)
-        self.values, self.layout = values, layout
+        self.values, self.layout, self.desk = values, layout, desk
+        self.reopen.custom_id = f"{FORM_PREFIX}{desk.boot}:{secrets.token_hex(6)}"
+        desk.open_forms.add(self.reopen.custom_id)
+
+    async def on_timeout(self) -> None:
+        self.desk.open_forms.discard(self.reopen.custom_id or "")
 
     @discord.ui.button(label="Open the form again", style=discord.ButtonStyle.primary)
     async def reopen(self, interaction: discord.Interaction[Any],
@@ -161,7 +168,7 @@ async def submit(interaction: discord.Interaction[Any], values: FormValues, layo
              for name, label, _, _ in FIELDS[layout] if getattr(values, name)]
     reply = Reply("form_refused", {"message": outcome, "typed": typed})
     await interaction.response.send_message(desk.render(reply), ephemeral=True,
-                                            view=ReopenView(values, layout))
+                                            view=ReopenView(desk, values, layout))
 
 
 def expired_form(custom_id: str, open_forms: set[str]) -> bool:

@@ -27,8 +27,10 @@ FOLLOW_UP_HISTORY = 50  # messages of a help-forum thread searched for an answer
 @guarded
 async def on_message(desk: DiscordDesk, message: discord.Message) -> None:
     """A message the bot can see: a DM, a mention, a help post, or a moderator's reply in
-    a hand-off thread; anything else is left alone."""
-    if message.author.bot or message.webhook_id is not None or not desk.bot_id:
+    a hand-off thread; anything else is left alone, Discord's own notices too (a thread
+    renamed, someone added: they carry a member's name, a rename its new name as text)."""
+    if message.author.bot or message.webhook_id is not None or message.is_system() or \
+            not desk.bot_id:
         return
     channel = message.channel
     if not _addressed(desk, message):
@@ -82,23 +84,24 @@ async def _answer(desk: DiscordDesk, message: discord.Message, text: str, *, pri
         return
     reply, rendered = answered
     sent_private: discord.Message | None = None
-    for delivery, content in rendered:
+    for delivery, parts in rendered:
         view = view_for(delivery.reply)
-        if delivery.private and not private:
-            try:
-                sent_private = await message.author.send(content, **kwargs_for(view))
-            except discord.Forbidden:
-                log.info("discord: DMs closed for user %s; told them in the channel",
-                         message.author.id)
-            continue
         if delivery.reply.template == "sent_privately" and sent_private is None:
-            content = desk.render(Reply("dm_closed"))
-        if private:
-            await message.channel.send(content, **kwargs_for(view))
-        else:
-            await message.reply(content, mention_author=False, **kwargs_for(view))
-    if reply.template == "handoff" and isinstance(reply.context.get("handoff"), int):
-        await _passed_on(desk, message, reply.context["handoff"])
+            parts = [desk.render(Reply("dm_closed"))]
+        for number, content in enumerate(parts, 1):
+            extra = kwargs_for(view) if number == len(parts) else {}
+            if delivery.private and not private:
+                try:
+                    sent_private = await message.author.send(content, **extra)
+                except discord.Forbidden:
+                    log.info("discord: DMs closed for user %s; told them in the channel",
+                             message.author.id)
+                    break
+            elif private:
+                await message.channel.send(content, **extra)
+            else:
+                await message.reply(content, mention_author=False, **extra)
+    await desk.pass_on(message.author, reply, message.jump_url)
     if reply.template == "forgotten":
         await handoff_posts.withdraw(desk, message.author.id)
     if private:
@@ -106,21 +109,14 @@ async def _answer(desk: DiscordDesk, message: discord.Message, text: str, *, pri
 
 
 def _answered(desk: DiscordDesk, message_id: int, incoming: Incoming
-              ) -> tuple[Reply, list[tuple[Delivery, str]]] | None:
-    """The core's reply and its deliveries rendered, in a worker thread (the event loop only
-    sends them); None when another process claimed the message first."""
+              ) -> tuple[Reply, list[tuple[Delivery, list[str]]]] | None:
+    """The core's reply and its deliveries rendered (each in as many messages as it takes),
+    in a worker thread (the event loop only sends them); None when another process claimed
+    the message first."""
     if not desk.claim(message_id):
         return None
     reply = desk.app.assistant.handle(incoming)
-    return reply, [(d, desk.render(d.reply)) for d in deliveries(incoming, reply)]
-
-
-async def _passed_on(desk: DiscordDesk, message: discord.Message, handoff_id: int) -> None:
-    """`moderator [QUESTION]` typed to the bot: the queued question goes to the moderators'
-    channel too, as with the button."""
-    handoff = await desk.call(desk.app.handoffs.get, handoff_id)
-    if handoff is not None:
-        await desk.post_to_moderators(message.author, handoff.question, message.jump_url)
+    return reply, [(d, desk.render_pieces(d.reply)) for d in deliveries(incoming, reply)]
 
 
 async def _pending_notifications(desk: DiscordDesk, message: discord.Message) -> None:
@@ -147,7 +143,7 @@ async def _help_post(desk: DiscordDesk, message: discord.Message, text: str, *,
     reply, rendered = answered
     if reply.template != "answer" or reply.private:
         return
-    await message.reply(rendered[0][1], mention_author=False, **kwargs_for(view_for(reply)))
+    await message.reply(rendered[0][1][0], mention_author=False, **kwargs_for(view_for(reply)))
 
 
 async def _answered_in(desk: DiscordDesk, thread: discord.Thread, entry_id: str) -> bool:
@@ -165,9 +161,17 @@ async def _answered_in(desk: DiscordDesk, thread: discord.Thread, entry_id: str)
 
 
 async def _relay(desk: DiscordDesk, message: discord.Message, thread: discord.Thread) -> None:
-    """A moderator's reply in a hand-off thread reaches the member in a DM."""
+    """A moderator's reply in a hand-off thread reaches the member in a DM; anyone else's is
+    not sent (the member is told "a moderator replied")."""
     member_id = await _handoff_member(desk, thread)
     if member_id is None or not await desk.call(desk.claim, message.id):
+        return
+    author = translate.incoming("", message.author.id, thread.id, private=False,
+                                moderator=desk.is_moderator_member(message.author))
+    if not await desk.call(desk.app.assistant.moderation.is_moderator, author):
+        log.info("discord: user %s is not a moderator; their reply in a hand-off thread was "
+                 "not sent", message.author.id)
+        await message.reply(desk.render(Reply("relay_refused")), mention_author=False)
         return
     if member_id == handoff_posts.WITHDRAWN:
         await message.reply(desk.render(Reply("relay_withdrawn")), mention_author=False)
@@ -178,7 +182,8 @@ async def _relay(desk: DiscordDesk, message: discord.Message, thread: discord.Th
         return
     reply = Reply("moderator_reply", {"text": text}, private=True)
     try:
-        await desk.send_dm(member_id, desk.render(reply))
+        for part in desk.render_pieces(reply):
+            await desk.send_dm(member_id, part)
     except discord.Forbidden:
         log.info("discord: DMs closed for user %s; the moderator's reply was not sent",
                  member_id)

@@ -82,6 +82,8 @@ class FaqAdmin(app_commands.Group):
     async def entries(self, interaction: discord.Interaction[Any],
                       current: str) -> list[app_commands.Choice[str]]:
         desk = desk_of(interaction)
+        if not desk.suggest_limit.allow(interaction.user.id):
+            return []
         needle = current.casefold().strip()
         entries = await desk.call(lambda: desk.app.assistant.entries)
         found = [e for e in entries.values()

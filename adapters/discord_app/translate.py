@@ -62,6 +62,32 @@ def clipped(text: str, limit: int = MESSAGE_LIMIT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def pieces(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Text in as many messages of at most `limit` characters as it takes, cut between lines
+    where it can, and never between an escaping backslash and what it escapes."""
+    parts: list[str] = []
+    current: str | None = None
+    for line in text.split("\n"):
+        while len(line) > limit:
+            cut = limit
+            while cut > 1 and line[cut - 1] == "\\":
+                cut -= 1
+            if current is not None:
+                parts.append(current)
+                current = None
+            parts.append(line[:cut])
+            line = line[cut:]
+        if current is not None and len(current) + 1 + len(line) <= limit:
+            current = f"{current}\n{line}"
+        else:
+            if current is not None:
+                parts.append(current)
+            current = line
+    if current is not None:
+        parts.append(current)
+    return [part for part in parts if part.strip()]
+
+
 def rate_id(entry_id: str, helpful: bool) -> str:
     """The custom id of a Helpful / Not helpful button."""
     return f"forumbot:rate:{entry_id}:{'y' if helpful else 'n'}"

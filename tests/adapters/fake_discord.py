@@ -269,9 +269,11 @@ class FakeDiscord:
 
     async def interaction(self, kind: int, data: JSONObject, user_id: str,
                           channel_id: str | None = None, roles: tuple[str, ...] = (),
-                          permissions: int = 0, message: JSONObject | None = None,
+                          permissions: int = int(EVERYONE_PERMISSIONS),
+                          message: JSONObject | None = None,
                           expired: bool = False) -> JSONObject:
         """An INTERACTION_CREATE; in a guild channel unless `channel_id` is a DM channel.
+        `permissions` are the member's in the channel (by default @everyone's: they may post).
         An `expired` one is older than its token: Discord refuses its responses."""
         channel_id = channel_id or self._dm_channel(user_id)
         payload: JSONObject = {

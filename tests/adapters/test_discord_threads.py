@@ -12,6 +12,7 @@ from discord_harness import (
     FORUM,
     GENERAL,
     MEMBER,
+    MOD_ROLE,
     MODERATOR,
     MODERATORS,
     OTHER,
@@ -114,7 +115,8 @@ def test_forgetting_a_member_withdraws_their_question_from_the_moderators_channe
             dm = fake.dm_channel_of(MEMBER)
             assert "deleted your link" in posted(fake, dm)[-1]["content"]
 
-            await fake.mention(MODERATOR, "Write to support, they can help.", thread)
+            await fake.mention(MODERATOR, "Write to support, they can help.", thread,
+                               roles=(MOD_ROLE,))
             told, = await fake.wait_for(lambda: posted(fake, thread))
             assert "withdrew" in told["content"]
             assert not any("Write to support" in b["content"] for b in posted(fake, dm))
