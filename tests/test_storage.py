@@ -357,3 +357,34 @@ def test_a_long_read_by_another_program_does_not_stall_writes_on_sqlite(
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("SELECT count(*) FROM handoffs")).scalar() == 1
     engine.dispose()
+
+
+def test_a_write_waits_while_another_program_holds_the_write_lock_then_goes_through(
+    sqlite_database: str,
+) -> None:
+    engine = make_engine(sqlite_database)
+    upgrade(engine)
+    other = sqlite3.connect(make_url(sqlite_database).database or "", timeout=0.1,
+                            isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process writing a while
+    wrote: list[BaseException | None] = []
+
+    def write() -> None:
+        try:
+            SqlHandoffStore(engine).offer("alice", "console", True, "can I pay in gold")
+            wrote.append(None)
+        except BaseException as exc:  # reported by the test's thread
+            wrote.append(exc)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    writer.join(0.5)
+    assert writer.is_alive() and wrote == []  # waiting its turn, not failed
+    other.rollback()
+    other.close()
+    writer.join(10)
+    assert wrote == [None]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM handoffs")).scalar() == 1
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 30000  # for the rest
+    engine.dispose()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import sqlite3
 import threading
 import time
 from collections import deque
@@ -161,11 +163,11 @@ def make_engine(url: str) -> Engine:
     def _on_begin(connection: Any) -> None:
         # IMMEDIATE takes the write lock up front, so two writers queue instead of deadlocking.
         # Threads of this process queue first, in order, instead of all polling the file's
-        # lock (SQLite's busy wait sleeps up to 100 ms a try and favours nobody: the tail).
+        # lock; the one whose turn it is asks for the lock every millisecond or two.
         if turns.take():
             connection.info[_TURN] = True
         try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            _begin_immediate(connection)
         except BaseException:
             if connection.info.pop(_TURN, False):
                 turns.give_back()
@@ -183,6 +185,27 @@ def make_engine(url: str) -> Engine:
             turns.give_back()
 
     return engine
+
+
+def _begin_immediate(connection: Any) -> None:
+    """`BEGIN IMMEDIATE`, asked again every millisecond or two while another process holds
+    the write lock, for up to `_BUSY_SECONDS`: SQLite's own busy wait sleeps longer and longer,
+    up to 100 ms a try, which was the tail when two processes write by turns."""
+    raw = connection.connection.driver_connection
+    deadline = time.monotonic() + _BUSY_SECONDS
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                    break
+            time.sleep(random.uniform(0.0005, 0.002))
+        connection.exec_driver_sql("BEGIN IMMEDIATE")  # the last try, its error as SQLAlchemy's
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={_BUSY_SECONDS * 1000}")
 
 
 def _alembic_config() -> Any:
