@@ -27,6 +27,7 @@ MOD_ROLE = "930000000000000001"
 MEMBER = "940000000000000001"
 OTHER = "940000000000000002"
 MODERATOR = "940000000000000003"
+OFF_TOPIC = "tell me a joke about cats"  # declined: the member may ask a moderator
 
 
 def config(**overrides: Any) -> DiscordConfig:
@@ -96,3 +97,21 @@ def custom_ids(request_body: Any) -> list[str]:
     body = request_body.get("data", request_body) if isinstance(request_body, dict) else {}
     return [c["custom_id"] for row in body.get("components", [])
             for c in row.get("components", []) if "custom_id" in c]
+
+
+def posted(fake: FakeDiscord, channel: str) -> list[Any]:
+    """The bodies of the messages the bot posted in `channel`."""
+    return [r.body for r in fake.posts("POST", f"/channels/{channel}/messages")]
+
+
+async def ask_a_moderator(fake: FakeDiscord) -> str:
+    """The member's declined question passed to the moderators with the button; the id of
+    the thread it got in their channel."""
+    await fake.mention(MEMBER, OFF_TOPIC, GENERAL)
+    await fake.wait_for(lambda: posted(fake, GENERAL))
+    declined = fake.messages[next(reversed(fake.messages))]
+    await fake.interaction(3, {"custom_id": "forumbot:ask-moderator", "component_type": 2},
+                           MEMBER, GENERAL, message=declined)
+    await fake.wait_for(lambda: posted(fake, MODERATORS))
+    thread = (await fake.wait_for(lambda: fake.posts("POST", r".*/threads")))[0]
+    return thread.path.split("/")[4]

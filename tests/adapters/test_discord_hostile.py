@@ -17,13 +17,16 @@ from discord_harness import (
     MOD_ROLE,
     MODERATOR,
     MODERATORS,
+    OFF_TOPIC,
     OTHER,
+    ask_a_moderator,
     client_for,
     config,
     content_of,
     custom_ids,
     fake_discord,
     point_at,
+    posted,
     running,
 )
 from fake_discord import EVERYONE_PERMISSIONS, FakeDiscord
@@ -36,7 +39,6 @@ from bot.contracts.importing import dataset_from_json
 from bot.faq.policy import Outcome
 
 UNSURE = "milestone"
-OFF_TOPIC = "tell me a joke about cats"
 
 
 def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
@@ -145,26 +147,12 @@ def test_post_in_channel_clicked_over_and_over_posts_only_up_to_the_members_limi
     run(scenario)
 
 
-def posted(fake: FakeDiscord, channel: str) -> list[Any]:
-    return [r.body for r in fake.posts("POST", f"/channels/{channel}/messages")]
-
-
-async def handed_off(fake: FakeDiscord) -> str:
-    """The member's declined question passed to the moderators; the thread's id."""
-    await fake.mention(MEMBER, OFF_TOPIC, GENERAL)
-    await fake.wait_for(lambda: posted(fake, GENERAL))
-    declined = fake.messages[next(reversed(fake.messages))]
-    await fake.interaction(3, click("forumbot:ask-moderator"), MEMBER, GENERAL, message=declined)
-    thread = (await fake.wait_for(lambda: fake.posts("POST", r".*/threads")))[0]
-    return thread.path.split("/")[4]
-
-
 def test_a_reply_in_a_hand_off_thread_by_someone_who_is_not_a_moderator_is_not_sent(
         app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     """The member is told "a moderator replied": only a moderator's words may say so."""
     async def scenario() -> None:
         async with running(app, monkeypatch) as (fake, _):
-            thread = await handed_off(fake)
+            thread = await ask_a_moderator(fake)
             await fake.mention(OTHER, "Send me your password and I'll fix it.", thread)
             refused, = await fake.wait_for(lambda: posted(fake, thread))
             assert "Only moderators' replies" in refused["content"]
@@ -184,7 +172,7 @@ def test_discords_own_notices_in_a_hand_off_thread_are_not_relayed_or_answered(
     moderator's name (a rename's text is the new name): neither is a reply to the member."""
     async def scenario() -> None:
         async with running(app, monkeypatch) as (fake, _):
-            thread = await handed_off(fake)
+            thread = await ask_a_moderator(fake)
             for kind, text in ((4, "Cats: asked twice, see #general"), (1, "")):
                 notice = fake.message(thread, text, fake.user(MODERATOR),
                                       guild_id="910000000000000001", type=kind,
@@ -282,7 +270,7 @@ def test_a_moderators_long_reply_reaches_the_member_whole_in_as_many_messages_as
 
     async def scenario() -> None:
         async with running(app, monkeypatch) as (fake, _):
-            thread = await handed_off(fake)
+            thread = await ask_a_moderator(fake)
             await fake.mention(MODERATOR, "\n".join(steps), thread, roles=(MOD_ROLE,))
             await fake.wait_for(lambda: fake.posts("PUT", r".*/reactions/.*"))
             sent = posted(fake, fake.dm_channel_of(MEMBER))

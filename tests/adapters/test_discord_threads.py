@@ -15,15 +15,18 @@ from discord_harness import (
     MOD_ROLE,
     MODERATOR,
     MODERATORS,
+    OFF_TOPIC,
     OTHER,
+    ask_a_moderator,
     client_for,
     config,
     content_of,
     fake_discord,
     point_at,
+    posted,
     running,
 )
-from fake_discord import BOT_ID, FakeDiscord
+from fake_discord import BOT_ID
 
 from bot.app import App
 from bot.faq.policy import Outcome
@@ -32,15 +35,10 @@ FIRST = "who sets the milestones?"
 ESCROW = "what is escrow"
 REFUND = "how do refunds work"
 THANKS = "thanks, that worked!"
-OFF_TOPIC = "tell me a joke about cats"
 
 
 def run(scenario: Callable[[], Coroutine[Any, Any, None]]) -> None:
     asyncio.run(scenario())
-
-
-def posted(fake: FakeDiscord, channel: str) -> list[Any]:
-    return [r.body for r in fake.posts("POST", f"/channels/{channel}/messages")]
 
 
 def test_the_posters_confident_follow_ups_in_a_help_forum_thread_are_answered_once_each(
@@ -85,23 +83,11 @@ def test_a_follow_up_outside_the_help_forums_needs_a_mention(
     run(scenario)
 
 
-async def _ask_a_moderator(fake: FakeDiscord) -> str:
-    """The member's declined question passed to the moderators; the thread's id."""
-    await fake.mention(MEMBER, OFF_TOPIC, GENERAL)
-    await fake.wait_for(lambda: posted(fake, GENERAL))
-    declined = fake.messages[next(reversed(fake.messages))]
-    await fake.interaction(3, {"custom_id": "forumbot:ask-moderator", "component_type": 2},
-                           MEMBER, GENERAL, message=declined)
-    await fake.wait_for(lambda: posted(fake, MODERATORS))
-    thread = (await fake.wait_for(lambda: fake.posts("POST", r".*/threads")))[0]
-    return thread.path.split("/")[4]
-
-
 def test_forgetting_a_member_withdraws_their_question_from_the_moderators_channel(
         app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     async def scenario() -> None:
         async with running(app, monkeypatch) as (fake, _):
-            thread = await _ask_a_moderator(fake)
+            thread = await ask_a_moderator(fake)
             await fake.direct_message(MEMBER, "forget me confirm")
             edit, = await fake.wait_for(lambda: fake.posts("PATCH", rf"/channels/{MODERATORS}"
                                                                   r"/messages/\d+"))
@@ -127,7 +113,7 @@ def test_forgetting_a_member_leaves_other_members_questions_as_they_are(
         app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     async def scenario() -> None:
         async with running(app, monkeypatch) as (fake, _):
-            await _ask_a_moderator(fake)
+            await ask_a_moderator(fake)
             await fake.direct_message(OTHER, "forget me confirm")
             await fake.wait_for(lambda: posted(fake, fake.dm_channel_of(OTHER)))
             await asyncio.sleep(0.3)
