@@ -76,12 +76,21 @@ async def running(app: App, monkeypatch: pytest.MonkeyPatch,
                   fake: FakeDiscord | None = None) -> AsyncIterator[tuple[FakeDiscord,
                                                                         ForumbotClient]]:
     """The fake Discord and a ready client talking to it."""
+    async with faked(monkeypatch, fake) as started, client_for(
+            app, started, settings or config()) as client:
+        yield started, client
+
+
+@contextlib.asynccontextmanager
+async def faked(monkeypatch: pytest.MonkeyPatch,
+                fake: FakeDiscord | None = None) -> AsyncIterator[FakeDiscord]:
+    """The fake Discord (`fake_discord()` unless given) started, with discord.py pointed at
+    it; stopped afterwards."""
     fake = fake or fake_discord()
     await fake.start()
     point_at(monkeypatch, fake)
     try:
-        async with client_for(app, fake, settings or config()) as client:
-            yield fake, client
+        yield fake
     finally:
         await fake.stop()
 

@@ -24,8 +24,7 @@ from discord_harness import (
     config,
     content_of,
     custom_ids,
-    fake_discord,
-    point_at,
+    faked,
     posted,
     running,
 )
@@ -222,10 +221,7 @@ def test_open_the_form_again_opens_the_form_and_nothing_else(
 def test_open_the_form_again_after_a_restart_says_the_form_is_no_longer_open(
         app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     async def scenario() -> None:
-        fake = fake_discord()
-        await fake.start()
-        point_at(monkeypatch, fake)
-        try:
+        async with faked(monkeypatch) as fake:
             async with client_for(app, fake, config()):
                 refusal = await refused_form(fake)
             async with client_for(app, fake, config()):
@@ -233,8 +229,6 @@ def test_open_the_form_again_after_a_restart_says_the_form_is_no_longer_open(
                                                GENERAL, roles=(MOD_ROLE,), message=refusal)
                 told, = await fake.wait_for(lambda: fake.callbacks(again))
                 assert "no longer open" in content_of(told) and told["data"]["flags"] == 64
-        finally:
-            await fake.stop()
     run(scenario)
 
 

@@ -23,7 +23,7 @@ from discord_harness import (
     content_of,
     custom_ids,
     fake_discord,
-    point_at,
+    faked,
     running,
 )
 from fake_discord import BOT_ID, FakeDiscord
@@ -332,10 +332,7 @@ def test_after_a_dropped_connection_the_client_resumes_and_answers(
 def test_a_button_clicked_after_a_restart_still_works(
         app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     async def scenario() -> None:
-        fake = fake_discord()
-        await fake.start()
-        point_at(monkeypatch, fake)
-        try:
+        async with faked(monkeypatch) as fake:
             async with client_for(app, fake, config()):
                 await fake.mention(MEMBER, CONFIDENT, GENERAL)
                 await fake.wait_for(lambda: posted(fake, GENERAL))
@@ -346,8 +343,6 @@ def test_a_button_clicked_after_a_restart_still_works(
                                                  GENERAL, message=sent)
                 update, = await fake.wait_for(lambda: fake.callbacks(clicked))
                 assert update["type"] == 7
-        finally:
-            await fake.stop()
     run(scenario)
 
 

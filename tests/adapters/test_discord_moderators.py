@@ -16,8 +16,7 @@ from discord_harness import (
     config,
     content_of,
     custom_ids,
-    fake_discord,
-    point_at,
+    faked,
     running,
 )
 from fake_discord import FakeDiscord
@@ -172,10 +171,7 @@ def test_the_inbox_lists_questions_with_buttons_that_act_on_a_group(
 def test_a_form_opened_before_a_restart_is_answered_not_lost_silently(
         app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     async def scenario() -> None:
-        fake = fake_discord()
-        await fake.start()
-        point_at(monkeypatch, fake)
-        try:
+        async with faked(monkeypatch) as fake:
             async with client_for(app, fake, config()):
                 asked = await fake.interaction(2, admin("add", id="late-fees"), MODERATOR,
                                                GENERAL, roles=(MOD_ROLE,))
@@ -184,8 +180,6 @@ def test_a_form_opened_before_a_restart_is_answered_not_lost_silently(
                 sent = await submit(fake, modal, ["T", "A", "", "", "r"])
                 told, = await fake.wait_for(lambda: fake.callbacks(sent))
                 assert "no longer open" in content_of(told)
-        finally:
-            await fake.stop()
     run(scenario)
     assert utc_now() and "late-fees" not in app.assistant.entries
 

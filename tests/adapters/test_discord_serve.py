@@ -13,7 +13,16 @@ from typing import Any
 
 import httpx
 import pytest
-from discord_harness import GENERAL, MEMBER, OTHER, config, fake_discord, point_at, running
+from discord_harness import (
+    GENERAL,
+    MEMBER,
+    OTHER,
+    config,
+    fake_discord,
+    faked,
+    point_at,
+    running,
+)
 from fake_discord import APP_ID
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -230,16 +239,11 @@ def test_forumbot_serve_with_a_token_answers_on_discord_and_a_signal_stops_it_cl
 def test_a_port_in_use_stops_serve_with_a_clear_message_and_closes_the_client(
         app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     async def scenario() -> None:
-        fake = fake_discord()
-        await fake.start()
-        point_at(monkeypatch, fake)
-        try:
+        async with faked(monkeypatch) as fake:
             with pytest.raises(UserError, match=r"could not start on 127\.0\.0\.1"):
                 await serve(app, None, config(), "127.0.0.1", fake.port, "critical",
                             stop=asyncio.Event(), client_options={"guild_ready_timeout": 0.05})
             assert fake.connections == []
-        finally:
-            await fake.stop()
 
     asyncio.run(scenario())
 

@@ -21,8 +21,7 @@ from discord_harness import (
     client_for,
     config,
     content_of,
-    fake_discord,
-    point_at,
+    faked,
     posted,
     running,
 )
@@ -128,21 +127,16 @@ def test_a_message_two_processes_receive_is_answered_once(
     """Two sessions of one shard (the old and the new process during a restart) both get
     every event; the database's claim lets one answer."""
     async def scenario() -> None:
-        fake = fake_discord()
-        await fake.start()
-        point_at(monkeypatch, fake)
-        try:
-            async with client_for(app, fake, config()), client_for(app, fake, config()):
-                await fake.wait_for(lambda: sum(c.identified for c in fake.connections) == 2)
-                await fake.mention(MEMBER, FIRST, GENERAL)
-                await fake.direct_message(MEMBER, ESCROW)
-                await fake.wait_for(lambda: posted(fake, GENERAL))
-                await fake.wait_for(lambda: posted(fake, fake.dm_channel_of(MEMBER)))
-                await asyncio.sleep(0.5)
-                assert len(posted(fake, GENERAL)) == 1
-                assert len(posted(fake, fake.dm_channel_of(MEMBER))) == 1
-        finally:
-            await fake.stop()
+        async with faked(monkeypatch) as fake, client_for(app, fake, config()), client_for(
+                app, fake, config()):
+            await fake.wait_for(lambda: sum(c.identified for c in fake.connections) == 2)
+            await fake.mention(MEMBER, FIRST, GENERAL)
+            await fake.direct_message(MEMBER, ESCROW)
+            await fake.wait_for(lambda: posted(fake, GENERAL))
+            await fake.wait_for(lambda: posted(fake, fake.dm_channel_of(MEMBER)))
+            await asyncio.sleep(0.5)
+            assert len(posted(fake, GENERAL)) == 1
+            assert len(posted(fake, fake.dm_channel_of(MEMBER))) == 1
     run(scenario)
 
 
