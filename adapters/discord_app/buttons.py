@@ -225,11 +225,23 @@ async def ask_moderator(desk: DiscordDesk, interaction: discord.Interaction[Any]
         await interaction.response.send_message(desk.render(reply), ephemeral=True)
     finally:  # queued: the moderators get it even when Discord refused a late answer
         if handoff is not None:
-            message = interaction.message
-            reference = message.reference if message is not None else None
-            jump = reference.jump_url if reference is not None else (
-                message.jump_url if message is not None else "")
-            await desk.post_to_moderators(user, handoff.question, jump)
+            await desk.post_to_moderators(user, handoff.question,
+                                          _asked_at(interaction.message, user.id))
+
+
+def _asked_at(declined: discord.Message | None, user_id: int) -> str:
+    """The link to the question a declined answer replied to, when `user_id` asked it: a
+    member pressing "Ask a moderator" under someone else's answer passes on their own last
+    question, which must not point the moderators at the other member's message. An answer
+    that replied to nothing (in a DM, or seen only by the asker) is itself the place."""
+    if declined is None:
+        return ""
+    reference = declined.reference
+    if reference is None:
+        return declined.jump_url
+    asked = reference.resolved
+    return reference.jump_url if isinstance(asked, discord.Message) and \
+        asked.author.id == user_id else ""
 
 
 @guarded

@@ -480,6 +480,25 @@ def test_ask_a_moderator_without_a_recent_question_posts_nothing(
     run(scenario)
 
 
+def test_ask_a_moderator_under_another_members_answer_passes_on_only_the_clickers_question(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, _):
+            await fake.direct_message(OTHER, "can you sing me a song")  # OTHER's own decline
+            await fake.wait_for(lambda: posted(fake, fake.dm_channel_of(OTHER)))
+            await fake.mention(MEMBER, OFF_TOPIC, GENERAL)
+            await fake.wait_for(lambda: posted(fake, GENERAL))
+            sent = fake.messages[next(reversed(fake.messages))]
+            clicked = await fake.interaction(3, click("forumbot:ask-moderator"), OTHER, GENERAL,
+                                             message=sent)
+            await fake.wait_for(lambda: fake.callbacks(clicked))
+            question, = await fake.wait_for(lambda: posted(fake, MODERATORS))
+            assert "sing me a song" in question["content"] and OFF_TOPIC not in question[
+                "content"]
+            assert "/channels/" not in question["content"]  # no link to MEMBER's message
+    run(scenario)
+
+
 def test_a_moderators_reply_to_a_member_with_closed_dms_is_reported_in_the_thread(
         app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     async def scenario() -> None:
