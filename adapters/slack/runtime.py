@@ -186,11 +186,11 @@ class SlackRuntime:
             return
         try:
             await send(prepared[0])
+        except PartlyPosted as exc:
+            log.error("slack event %s: part of the answer was posted, the rest failed; "
+                      "given up: %s", event_id, exc)
         except Exception as exc:
-            if isinstance(exc, PartlyPosted):
-                log.error("slack event %s: part of the answer was posted, the rest failed; "
-                          "given up: %s", event_id, exc)
-            elif _outcome_unknown(exc):
+            if _outcome_unknown(exc):
                 log.error("slack event %s: the answer may not have been posted; given up: %s",
                           event_id, type(exc).__name__)
             else:
