@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bot.errors import SettingsError
+from bot.whole_numbers import whole_number
 
 DEFAULT_API_URL = "https://slack.com/api/"
 DEFAULT_API_TIMEOUT = 10.0  # seconds a Web API call may take
@@ -77,8 +78,8 @@ def slack_config(environ: Mapping[str, str]) -> SlackConfig | None:
         raise SettingsError(f"FORUMBOT_SLACK_API_TIMEOUT={raw_timeout[:80]!r} is not a number "
                             "of seconds from 0.1 to 120")
     raw_pending = environ.get("FORUMBOT_SLACK_MAX_PENDING", "").strip() or str(DEFAULT_MAX_PENDING)
-    if not (raw_pending.isascii() and raw_pending.isdecimal() and len(raw_pending) <= 6
-            and int(raw_pending) >= 1):
+    max_pending = whole_number(raw_pending, high=999_999)
+    if max_pending is None:
         raise SettingsError(f"FORUMBOT_SLACK_MAX_PENDING={raw_pending[:80]!r} is not a whole "
                             "number from 1")
     return SlackConfig(
@@ -92,5 +93,5 @@ def slack_config(environ: Mapping[str, str]) -> SlackConfig | None:
                                 for c in helps.split(",") if c.strip()),
         moderator_group=group.removeprefix("@") or None,
         api_timeout=timeout,
-        max_pending=int(raw_pending),
+        max_pending=max_pending,
     )

@@ -29,6 +29,7 @@ from bot.inbox.commands import InboxRequest
 from bot.inbox.stats import DEFAULT_DAYS, stats_report
 from bot.messages import Reply
 from bot.rendering import escape_slack
+from bot.whole_numbers import whole_number
 
 log = logging.getLogger(__name__)
 
@@ -183,10 +184,11 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
     async def inbox_action(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                            client: AsyncWebClient, respond: AsyncRespond) -> None:
         await ack()
-        who, value = _who(body), str(action.get("value", ""))
-        if who is None or not (value.isascii() and value.isdecimal() and len(value) <= 18):
-            return  # not a number the inbox could hold (Python refuses 4,300 digits and more)
-        number, command = int(value), INBOX_ACTIONS[str(action["action_id"])]
+        who = _who(body)
+        number = whole_number(str(action.get("value", "")), low=0, high=10**18 - 1)
+        if who is None or number is None:
+            return  # not a number the inbox could list
+        command = INBOX_ACTIONS[str(action["action_id"])]
         try:
             mod = await _moderator(rt, *who)
             if command == "attach":
@@ -241,10 +243,10 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
 def _days(words: list[str]) -> int:
     if not words:
         return DEFAULT_DAYS
-    if not (words[0].isascii() and words[0].isdecimal() and len(words[0]) <= 6) or not (
-            1 <= int(words[0]) <= MAX_DAYS):
+    days = whole_number(words[0], high=MAX_DAYS)
+    if days is None:
         raise UserError(f"The days are a number from 1 to {MAX_DAYS:,}, not {words[0][:20]!r}.")
-    return int(words[0])
+    return days
 
 
 def _form_for(rt: SlackRuntime, sub: str, rest: list[str]) -> dict[str, Any]:

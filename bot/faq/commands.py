@@ -17,6 +17,7 @@ from bot.commands import CommandHelp
 from bot.errors import BadUsage
 from bot.faq.editing import EntryChanges
 from bot.faq.entries import KINDS
+from bot.whole_numbers import whole_number
 
 # Subcommands that change the FAQ; the others only read it.
 CHANGES = ("add", "edit", "alias", "unalias", "remove", "restore", "revert")
@@ -81,18 +82,19 @@ def listed_number(listing: str) -> Callable[[str], int]:
     """An argparse type for a number as a listing shows it (`#12` or `12`); anything else is
     refused as not a number from `listing`."""
     def number(text: str) -> int:
-        digits = text.removeprefix("#")
-        if not (digits.isascii() and digits.isdecimal()) or len(digits) > 9 or int(digits) < 1:
+        value = whole_number(text.removeprefix("#"))
+        if value is None:
             raise argparse.ArgumentTypeError(f"{text[:20]!r} is not a number from {listing}")
-        return int(digits)
+        return value
     return number
 
 
 def _version(text: str) -> int:
     """A version number as typed: a whole number from 1."""
-    if not (text.isascii() and text.isdecimal()) or not 1 <= int(text) <= MAX_VERSION:
+    version = whole_number(text, high=MAX_VERSION)
+    if version is None:
         raise argparse.ArgumentTypeError(f"a version is a whole number from 1, not {text[:20]!r}")
-    return int(text)
+    return version
 
 
 def _entry_options(p: argparse.ArgumentParser, *, new: bool) -> None:

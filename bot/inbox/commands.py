@@ -20,6 +20,7 @@ from bot.faq.commands import (
     lower_first,
 )
 from bot.faq.entries import KINDS
+from bot.whole_numbers import whole_number
 
 DEFAULT_LIMIT = 10  # groups a listing shows
 CHANGES = ("attach", "create", "dismiss", "accept", "reject")
@@ -52,10 +53,11 @@ class InboxRequest:
 
 
 def _limit(text: str) -> int:
-    if not (text.isascii() and text.isdecimal()) or len(text) > 9 or int(text) < 1:
+    limit = whole_number(text)
+    if limit is None:
         raise argparse.ArgumentTypeError(f"--limit must be a whole number from 1, "
                                          f"not {text[:20]!r}")
-    return int(text)
+    return limit
 
 
 def define(parser: argparse.ArgumentParser, *, command_line: bool) -> None:
