@@ -125,6 +125,16 @@ def _ping_when_idle(engine: Engine, idle: float = PING_AFTER_IDLE) -> None:
             raise
 
 
+def one_statement(engine: Engine) -> Engine:
+    """The engine for work that is a single statement (a read, one insert): on a database
+    server each statement commits by itself, one round trip instead of three (BEGIN, the
+    statement, COMMIT); on SQLite it is `engine`, whose writers queue on BEGIN IMMEDIATE.
+    It shares `engine`'s pool and events."""
+    if engine.dialect.name == "sqlite":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def make_engine(url: str) -> Engine:
     """An engine for `url`; a SQLite file gets its folder created and real transactions.
 

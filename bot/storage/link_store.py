@@ -19,6 +19,7 @@ from bot.contracts.linking import (
     new_code,
 )
 from bot.errors import NotFound
+from bot.storage.database import one_statement
 from bot.storage.models import (
     AccountRow,
     HandoffRow,
@@ -54,10 +55,11 @@ class SqlLinkStore:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._one = one_statement(engine)
 
     def link_of(self, identity: str) -> Link | None:
         # Asked for every question a member sends: one Core statement, without an ORM session.
-        with self._engine.connect() as conn:
+        with self._one.connect() as conn:
             row = conn.execute(_LINK_OF, {"identity": identity}).first()
         if row is None:
             return None

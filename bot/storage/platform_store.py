@@ -19,6 +19,7 @@ from sqlalchemy import Engine, delete, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.storage.database import one_statement
 from bot.storage.models import PlatformClaimRow, RelayThreadRow
 
 # Platforms retry for minutes, not days: older claims are deleted now and then.
@@ -42,6 +43,7 @@ class SqlPlatformStore:
 
     def __init__(self, engine: Engine, relay_lifetime: timedelta = RELAY_LIFETIME) -> None:
         self._engine = engine
+        self._one = one_statement(engine)
         self._claims = 0
         self._relay_lifetime = relay_lifetime
 
@@ -51,7 +53,7 @@ class SqlPlatformStore:
         if self._claims % PURGE_EVERY == 1:
             self.forget_claims(now - CLAIM_LIFETIME)
         try:
-            with self._engine.begin() as conn:
+            with self._one.begin() as conn:
                 conn.execute(_CLAIM, {"key": key[:200], "claimed_at": now})
         except IntegrityError:
             return False

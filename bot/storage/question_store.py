@@ -22,6 +22,7 @@ from bot.inbox.grouping import Candidate, OpenQuestion
 from bot.inbox.question_log import AskedQuestion
 from bot.inbox.stats import EntryCounts, OutcomeTotals
 from bot.storage.audit_store import add_audit
+from bot.storage.database import one_statement
 from bot.storage.models import CandidatePhrasingRow, FeedbackRow, HandoffRow, QuestionRow
 
 _CHUNK = 500  # ids per `IN (...)`: well inside every database's limit on parameters
@@ -41,6 +42,7 @@ class SqlQuestionLog:
     def __init__(self, engine: Engine, clock: Callable[[], datetime],
                  retention: timedelta = DEFAULT_RETENTION) -> None:
         self._engine = engine
+        self._one = one_statement(engine)
         self._clock = clock
         self._retention = retention
         self._purged_at: datetime | None = None
@@ -65,7 +67,7 @@ class SqlQuestionLog:
     def record_question(self, question: AskedQuestion) -> None:
         """Log one question's outcome; one with text opens an inbox item."""
         # Written for every question: one Core insert, without an ORM session.
-        with self._engine.begin() as conn:
+        with self._one.begin() as conn:
             conn.execute(_RECORD, {
                 "at": self._clock(), "platform": question.platform,
                 "channel_private": question.channel_private, "outcome": question.outcome.value,
