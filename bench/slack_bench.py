@@ -9,16 +9,20 @@ fake Web API served by this script, then sends correctly signed events to
   the events refused while the process had FORUMBOT_SLACK_MAX_PENDING answers in hand
   (Slack would deliver them again later);
 - answers: the time from sending an event to the fake receiving the threaded
-  `chat.postMessage` that answers it;
-- cpu/ev: the serve process's CPU time per event (ack and answer), which a busy machine
-  does not inflate the way it inflates latencies: 1000 / cpu/ev is what one core could do;
+  `chat.postMessage` that answers it, and answers/s (answers / first event to last answer);
+- cpu/ev: the serve process's CPU time per event acked (ack and answer; the refused ones'
+  cost included), which a busy machine does not inflate the way it inflates latencies:
+  1000 / cpu/ev is what one core could do;
 - loop/ev: the part of it spent on the event loop's thread (HTTP, Bolt, the acks and the
-  Web API calls; the core's work runs in other threads): 1000 / loop/ev bounds the acks/s.
+  Web API calls; the core's work runs in other threads): 1000 / loop/ev bounds the acks/s;
+- gen/ev: this script's own CPU per event sent (signing, sending, the fake Web API), which
+  the same two cores pay: it sends through `Loopback`, not an HTTP library, to keep it small.
 
 Two phases: "burst" sends `--events` as fast as `--concurrency` allows (throughput); "paced"
 sends `--rate` events per second for `--seconds` (latency at the target rate). Both are
 bounded in count and time and the script stops by itself; it sends only to 127.0.0.1.
-Targets (2 cores): at least 300 events/s acked, ack p99 <= 100 ms, answer p99 <= 500 ms.
+Targets (2 cores), judged on the paced phase: at least 300 events/s acked (none refused),
+ack p99 <= 100 ms, answer p99 <= 500 ms.
 
 Run from the repo root:  .venv/bin/python bench/slack_bench.py [--events N] [--rate R]
     [--seconds S] [--concurrency C] [--postgres]
@@ -43,7 +47,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 from aiohttp import web
 from sqlalchemy import create_engine, text
 
@@ -81,6 +84,58 @@ class FakeWebApi:
         if method == "conversations.open":
             return web.json_response({"ok": True, "channel": {"id": "DBENCH"}})
         return web.json_response({"ok": True})
+
+
+class Loopback:
+    """HTTP/1.1 keep-alive connections to 127.0.0.1:`port`, each carrying one request at a time.
+
+    The load generator shares the 2 cores with the server it measures, so it has to cost far
+    less CPU than an event does there: httpx spent about 3.5 ms of CPU per request, more than
+    half of what forumbot spends on the event. This writes each request as bytes and reads
+    the status line, the headers and a Content-Length body.
+    """
+
+    IDLE = 2.0  # seconds: a connection idle longer is opened anew (uvicorn closes after 5)
+    Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter, float]
+
+    def __init__(self, port: int, size: int) -> None:
+        self._port = port
+        self._free = asyncio.Semaphore(size)
+        self._idle: list[Loopback.Connection] = []
+
+    async def _connection(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        while self._idle:
+            reader, writer, used = self._idle.pop()
+            if not writer.is_closing() and time.monotonic() - used < self.IDLE:
+                return reader, writer
+            writer.close()
+        return await asyncio.open_connection("127.0.0.1", self._port)
+
+    async def request(self, method: str, path: str, body: bytes = b"",
+                      headers: dict[str, str] | None = None) -> int:
+        """Send one request and read its whole response; its status code."""
+        async with self._free:
+            reader, writer = await self._connection()
+            try:
+                head = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+                writer.write(f"{method} {path} HTTP/1.1\r\nhost: 127.0.0.1\r\n{head}"
+                             f"content-length: {len(body)}\r\n\r\n".encode() + body)
+                lines = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+                fields = dict(line.lower().split(": ", 1) for line in lines[1:] if ": " in line)
+                await reader.readexactly(int(fields.get("content-length", "0")))
+            except BaseException:
+                writer.close()
+                raise
+            if fields.get("connection") == "close":
+                writer.close()
+            else:
+                self._idle.append((reader, writer, time.monotonic()))
+            return int(lines[0].split()[1])
+
+    def close(self) -> None:
+        for _, writer, _ in self._idle:
+            writer.close()
+        self._idle.clear()
 
 
 def _free_port() -> int:
@@ -140,22 +195,28 @@ class PhaseResult:
     busy: int = 0  # refused with 503 while the answers in hand were at FORUMBOT_SLACK_MAX_PENDING
     cpu_s: float = float("nan")  # the serve process's CPU time over the phase
     loop_cpu_s: float = float("nan")  # of which its main thread's (the event loop's)
+    answer_span: float = float("nan")  # seconds from the first event sent to the last answer
+    own_cpu_s: float = float("nan")  # this script's CPU time over the phase
 
     def line(self) -> str:
         rate = self.acked / self.seconds if self.seconds else 0.0
-        cpu_ms = self.cpu_s * 1000 / self.sent if self.sent else float("nan")
-        loop_ms = self.loop_cpu_s * 1000 / self.sent if self.sent else float("nan")
+        answers = len(self.answer_ms) / self.answer_span if self.answer_ms else 0.0
+        cpu_ms = self.cpu_s * 1000 / self.acked if self.acked else float("nan")
+        loop_ms = self.loop_cpu_s * 1000 / self.acked if self.acked else float("nan")
+        own_ms = self.own_cpu_s * 1000 / self.sent if self.sent else float("nan")
         return (f"{self.name:6} {self.sent:6} {self.acked:6} {self.busy:6} {rate:9.0f} "
-                f"{cpu_ms:8.2f} {loop_ms:8.2f} "
+                f"{answers:9.0f} "
+                f"{cpu_ms:8.2f} {loop_ms:8.2f} {own_ms:8.2f} "
                 f"{_percentile(self.ack_ms, 0.5):8.1f} {_percentile(self.ack_ms, 0.99):8.1f} "
                 f"{len(self.answer_ms):8} {_percentile(self.answer_ms, 0.5):8.1f} "
                 f"{_percentile(self.answer_ms, 0.99):8.1f}")
 
 
-async def _phase(name: str, client: httpx.AsyncClient, api: FakeWebApi, count: int,
+async def _phase(name: str, client: Loopback, api: FakeWebApi, count: int,
                  concurrency: int, rate: float | None, run: str, pid: int) -> PhaseResult:
     """Send up to `count` events (`rate` per second, or as fast as `concurrency` allows)."""
     cpu_before, loop_before = _cpu_seconds(pid), _main_thread_cpu_seconds(pid)
+    own_before = time.process_time()
     sent_at: dict[str, float] = {}
     ack_ms: list[float] = []
     acked = busy = 0
@@ -168,11 +229,11 @@ async def _phase(name: str, client: httpx.AsyncClient, api: FakeWebApi, count: i
         async with gate:
             begin = time.perf_counter()
             sent_at[ts] = begin
-            response = await client.post("/slack/events", content=body, headers=_signed(body))
+            status = await client.request("POST", "/slack/events", body, _signed(body))
             ack_ms.append((time.perf_counter() - begin) * 1000)
-            if response.status_code == 200:
+            if status == 200:
                 acked += 1
-            elif response.status_code == 503:
+            elif status == 503:
                 busy += 1  # Slack would deliver it again later
 
     tasks = []
@@ -185,13 +246,16 @@ async def _phase(name: str, client: httpx.AsyncClient, api: FakeWebApi, count: i
         tasks.append(asyncio.create_task(one(n)))
     await asyncio.gather(*tasks)
     seconds = time.perf_counter() - started
+    own_cpu = time.process_time() - own_before
     deadline = time.perf_counter() + 30
     while len([t for t in sent_at if t in api.answered]) < len(sent_at) and \
             time.perf_counter() < deadline:
         await asyncio.sleep(0.05)
     answer_ms = [(api.answered[t] - s) * 1000 for t, s in sent_at.items() if t in api.answered]
+    last = max((api.answered[t] for t in sent_at if t in api.answered), default=started)
     return PhaseResult(name, len(tasks), acked, seconds, ack_ms, answer_ms, busy,
-                       _cpu_seconds(pid) - cpu_before, _main_thread_cpu_seconds(pid) - loop_before)
+                       _cpu_seconds(pid) - cpu_before, _main_thread_cpu_seconds(pid) - loop_before,
+                       last - started, own_cpu)
 
 
 async def _bench(args: argparse.Namespace, data: Path) -> list[PhaseResult]:
@@ -213,25 +277,23 @@ async def _bench(args: argparse.Namespace, data: Path) -> list[PhaseResult]:
                                str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
     results = []
     try:
-        # Idle connections are dropped before uvicorn closes them (after 5 s).
-        limits = httpx.Limits(max_connections=args.concurrency, keepalive_expiry=2.0)
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits,
-                                     timeout=30) as client:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    if (await client.get("/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    if server.poll() is not None or time.monotonic() > deadline:
-                        raise SystemExit("forumbot serve did not start") from None
-                    await asyncio.sleep(0.1)
-            await _phase("warmup", client, api, 50, 8, None, "900", server.pid)
-            results.append(await _phase("burst", client, api, args.events, args.concurrency,
-                                        None, "100", server.pid))
-            await asyncio.sleep(1)
-            results.append(await _phase("paced", client, api, int(args.rate * args.seconds),
-                                        args.concurrency, args.rate, "200", server.pid))
+        client = Loopback(port, args.concurrency)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if await client.request("GET", "/healthz") == 200:
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("forumbot serve did not start") from None
+                await asyncio.sleep(0.1)
+        await _phase("warmup", client, api, 50, 8, None, "900", server.pid)
+        results.append(await _phase("burst", client, api, args.events, args.concurrency,
+                                    None, "100", server.pid))
+        await asyncio.sleep(1)
+        results.append(await _phase("paced", client, api, int(args.rate * args.seconds),
+                                    args.concurrency, args.rate, "200", server.pid))
+        client.close()
     except Exception:
         print((data / "serve.log").read_text(errors="replace")[-3000:], file=sys.stderr)
         raise
@@ -276,14 +338,16 @@ def main() -> None:
         results = asyncio.run(_bench(args, Path(data)))
     print(f"database: {'PostgreSQL' if args.postgres else 'SQLite'}; "
           f"concurrency {args.concurrency}; paced {args.rate:.0f}/s for {args.seconds:.0f} s")
-    print(f"{'phase':6} {'sent':>6} {'acked':>6} {'503':>6} {'acked/s':>9} {'cpu/ev':>8} "
-          f"{'loop/ev':>8} {'ack p50':>8} "
+    print(f"{'phase':6} {'sent':>6} {'acked':>6} {'503':>6} {'acked/s':>9} {'answers/s':>9} "
+          f"{'cpu/ev':>8} {'loop/ev':>8} {'gen/ev':>8} {'ack p50':>8} "
           f"{'ack p99':>8} {'answered':>8} {'ans p50':>8} {'ans p99':>8}   (ms)")
     for result in results:
         print(result.line())
-    burst, paced = results
-    print(f"targets: acked/s >= {TARGET_RATE:.0f}: "
-          f"{'pass' if burst.acked / burst.seconds >= TARGET_RATE else 'FAIL'}; "
+    _, paced = results
+    # At the target rate every event must be acked (a 503 is Slack delivering it again later):
+    # the burst's acks per second count only what it could answer before it said 503.
+    print(f"targets (paced at {args.rate:.0f}/s): acked/s >= {TARGET_RATE:.0f}: "
+          f"{'pass' if paced.acked / paced.seconds >= TARGET_RATE else 'FAIL'}; "
           f"paced ack p99 <= {TARGET_ACK_P99_MS:.0f} ms: "
           f"{'pass' if _percentile(paced.ack_ms, 0.99) <= TARGET_ACK_P99_MS else 'FAIL'}; "
           f"paced answer p99 <= {TARGET_ANSWER_P99_MS:.0f} ms: "
