@@ -142,11 +142,19 @@ async def _message(rt: SlackRuntime, client: AsyncWebClient, body: dict[str, Any
     thread = event.get("thread_ts")
     if event.get("channel_type") == "im" or is_direct(channel):
         await answer(rt, client, body, event, plain_text(raw, bot_user), thread)
-    elif channel == rt.config.moderator_channel and thread and thread != event["ts"]:
-        await relay_reply(rt, client, body, event)
+    elif _in_moderators_thread(rt, event):
+        await relay_reply(rt, client, body, event, bot_user)
     elif (channel in rt.config.help_channels and not thread
           and not (bot_user and f"<@{bot_user}>" in raw)):  # a mention: app_mention's
         await _help_channel(rt, client, body, event, plain_text(raw, bot_user))
+
+
+def _in_moderators_thread(rt: SlackRuntime, event: dict[str, Any]) -> bool:
+    """Whether a message is a reply in a thread of the moderators' channel: for the relay
+    only (a mention of the bot there too, as on Discord)."""
+    thread = event.get("thread_ts")
+    return (event["channel"] == rt.config.moderator_channel and isinstance(thread, str)
+            and thread != event["ts"])
 
 
 def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
@@ -157,8 +165,8 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
                         client: AsyncWebClient, context: dict[str, Any]) -> None:
         with rt.in_hand():
             await ack()
-            if not answerable(event):
-                return
+            if not answerable(event) or _in_moderators_thread(rt, event):
+                return  # a reply in the moderators' thread: its message event relays it
             text = plain_text(str(event.get("text") or ""), context.get("bot_user_id"))
             await answer(rt, client, body, event, text, event.get("thread_ts") or event["ts"])
 
