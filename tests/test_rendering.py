@@ -68,6 +68,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
     "link_refused": {"locked_until": None, "attempts_left": 3},
     "whoami": {"identity": "slack:T1/U1", "account": "acc-a", "notify": True},
     "share_failed": {},
+    "try_again": {},
     "relay_refused": {},
     "inbox_group": {"key": 12, "text": "can I get a refund", "count": 3,
                     "others": ["refund please"], "more": 2},

@@ -25,6 +25,7 @@ from adapters.slack.blocks import (
     read_carried,
     replaced,
 )
+from adapters.slack.refusals import refusal_told
 from adapters.slack.relay import pass_to_moderators, relay_reply
 from adapters.slack.runtime import PartlyPosted, SlackRuntime
 from adapters.slack.translate import (
@@ -212,6 +213,7 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
                       **replaced(_shown_text(body), rt.text(reply)).as_kwargs())
 
     @bolt.action(re.compile(rf"^{PICK}_\d+$"))
+    @refusal_told(rt)
     async def picked(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                      client: AsyncWebClient, respond: AsyncRespond) -> None:
         await ack()
@@ -232,6 +234,7 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
                 await respond(replace_original=True, **slack.as_kwargs())
 
     @bolt.action(ASK_MODERATOR)
+    @refusal_told(rt)
     async def ask_moderator(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                             client: AsyncWebClient, respond: AsyncRespond) -> None:
         await ack()

@@ -256,3 +256,24 @@ def test_slacks_periodic_ssl_check_is_answered_200_and_nothing_is_sent(
     response = serve.post("ssl_check=1&token=unused", "application/x-www-form-urlencoded")
     assert response.status_code == 200
     assert not _sent(fake)
+
+
+def test_a_form_slack_refuses_to_open_is_one_log_line_and_the_moderator_is_told_to_try_again(
+        serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    """A trigger is good for three seconds: past them Slack answers `expired_trigger_id`."""
+    fake.refuse["views.open"] = "expired_trigger_id"
+    serve.command("/faq-admin", "add", user="UMOD")
+    fake.refuse["views.open"] = "expired_trigger_id"
+    serve.interact({"type": "message_action", "callback_id": "add_to_faq",
+                    "user": {"id": "UMOD"}, "channel": {"id": "CGENERAL"},
+                    "trigger_id": "trigger-1", "response_url": fake.response_url("r"),
+                    "message": {"ts": "1.1", "text": "is there a zebraquokka fee"}})
+    told = fake.wait_for("response_url", 2)
+    assert [t["response_type"] for t in told] == ["ephemeral", "ephemeral"]
+    assert all("try again" in t["text"] for t in told)
+    assert len(fake.of("views.open")) == 2
+    _quiet(caplog)
+    refused = [r.getMessage() for r in caplog.records if "expired_trigger_id" in r.getMessage()]
+    assert len(refused) == 2 and all("views.open" in line and "UMOD" in line
+                                      for line in refused), refused
+    assert "zebraquokka" not in caplog.text and "xoxb" not in caplog.text
