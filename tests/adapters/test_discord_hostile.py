@@ -190,6 +190,35 @@ def test_discords_own_notices_in_a_hand_off_thread_are_not_relayed_or_answered(
     run(scenario)
 
 
+def _attachment(number: int, filename: str) -> dict[str, Any]:
+    url = f"https://cdn.discordapp.com/attachments/{MODERATORS}/{number}/{filename}?ex=1"
+    return {"id": str(number), "filename": filename, "size": 2048, "url": url,
+            "proxy_url": url.replace("cdn.", "media."), "content_type": "image/png"}
+
+
+def test_a_moderators_reply_with_files_reaches_the_member_with_the_files_links(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A screenshot is often the answer: the member gets the files' links, mentions off."""
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, _):
+            thread = await ask_a_moderator(fake)
+            files = [_attachment(71, "settings_page.png"), _attachment(72, "step-2.png")]
+            await fake.mention(MODERATOR, "Like this, @everyone:", thread, roles=(MOD_ROLE,),
+                               attachments=files)
+            await fake.mention(MODERATOR, "", thread, roles=(MOD_ROLE,),
+                               attachments=[_attachment(73, "only_a_file.png")])
+            dm = fake.dm_channel_of(MEMBER)
+            with_text, only_file = await fake.wait_for(
+                lambda: posted(fake, dm) if len(posted(fake, dm)) == 2 else None)
+            assert "Like this" in with_text["content"]
+            for file in files:
+                assert file["url"] in with_text["content"]
+            assert _attachment(73, "only_a_file.png")["url"] in only_file["content"]
+            assert "can't read that reply" not in only_file["content"]
+            assert all(body["allowed_mentions"] == {"parse": []} for body in posted(fake, dm))
+    run(scenario)
+
+
 async def refused_form(fake: FakeDiscord) -> dict[str, Any]:
     """A moderator's add form refused (no reason given); the refusal, with its button."""
     asked = await fake.interaction(2, admin("add", id="late-fees"), MODERATOR, GENERAL,
