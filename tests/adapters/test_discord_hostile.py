@@ -8,6 +8,7 @@ import copy
 import json
 import logging
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,6 +37,7 @@ from adapters.discord_app.translate import incoming
 from bot.app import App, utc_now
 from bot.contracts.importing import dataset_from_json
 from bot.faq.policy import Outcome
+from bot.settings import sqlite_url
 
 UNSURE = "milestone"
 
@@ -457,3 +459,37 @@ def test_a_member_sending_autocomplete_requests_without_end_gets_empty_ones_past
             some, = await fake.wait_for(lambda: fake.callbacks(other))
             assert some["data"]["choices"]
     run(scenario)
+
+
+def test_a_moderators_command_while_the_database_is_away_is_told_to_try_again_in_one_log_line(
+        make_app: Callable[..., App], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The database's folder moved away: every new connection fails, as in an outage."""
+    folder = tmp_path / "data"
+    app = make_app(sqlite_url(folder / "forumbot.db"))
+    app.assistant.handle(incoming(OFF_TOPIC, int(MEMBER), int(GENERAL), private=False))
+
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, _):
+            asked = await fake.interaction(2, admin("inbox"), MODERATOR, GENERAL,
+                                           roles=(MOD_ROLE,))
+            listing, = await fake.wait_for(lambda: fake.callbacks(asked))
+            shown = fake.messages[next(reversed(fake.messages))]
+            dismiss = next(c for c in custom_ids(listing) if ":dismiss:" in c)
+            app.engine.dispose()
+            folder.rename(tmp_path / "away")
+            attempts = [admin("inbox"), admin("stats"), {"custom_id": dismiss,
+                                                         "component_type": 2}]
+            for data in attempts:
+                sent = await fake.interaction(3 if "custom_id" in data else 2, data, MODERATOR,
+                                              GENERAL, roles=(MOD_ROLE,), message=shown)
+                told, = await fake.wait_for(lambda sent=sent: fake.callbacks(sent))
+                assert "try this again" in content_of(told), content_of(told)
+                assert told["data"]["flags"] == 64
+    run(scenario)
+    assert not tracebacks(caplog)
+    failed = [r.getMessage() for r in caplog.records if "database" in r.getMessage()
+              and r.name.startswith("adapters.discord_app")]
+    assert len(failed) == 3 and all("\n" not in line for line in failed), failed
+    (tmp_path / "away").rename(folder)
+    assert len(app.questions.open_questions(10)) == 1  # not dismissed, not half-way
