@@ -179,13 +179,35 @@ def events_endpoint(bolt: AsyncApp, runtime: SlackRuntime) -> Callable[[Request]
 async def _socket_mode(bolt: AsyncApp, config: SlackConfig) -> AsyncIterator[None]:
     """Connected to Slack over Socket Mode while the server runs."""
     from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+    from slack_sdk.socket_mode.aiohttp import SocketModeClient
     from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
     from slack_sdk.socket_mode.request import SocketModeRequest
     from slack_sdk.socket_mode.response import SocketModeResponse
 
+    class CheckedClient(SocketModeClient):
+        """Acknowledges an envelope whose payload is not an object (a list, a number) without
+        reading it: the SDK fails on one (with a traceback) before any handler runs."""
+
+        async def run_message_listeners(self, message: dict[str, Any], raw_message: str) -> None:
+            if "envelope_id" in message and not isinstance(message.get("payload"), dict):
+                log.warning("slack request refused: a Socket Mode payload that is not Slack's")
+                await self.send_socket_mode_response(
+                    SocketModeResponse(str(message["envelope_id"])))
+                return
+            await super().run_message_listeners(message, raw_message)
+
     class CheckedHandler(AsyncSocketModeHandler):
         """Acknowledges a payload that is not Slack's without giving it to Bolt (as the HTTP
         endpoint refuses it with 400), so that it is neither failed on nor delivered again."""
+
+        def __init__(self, app: AsyncApp, app_token: str, logger: logging.Logger,
+                     web_client: Any) -> None:
+            # As Bolt's (its ping interval too), with the checked client: calling Bolt's
+            # would open a client, and its session, that is never used.
+            self.app, self.app_token = app, app_token
+            self.client = CheckedClient(app_token=app_token, logger=logger,
+                                        web_client=web_client, ping_interval=10)
+            self.client.socket_mode_request_listeners.append(self.handle)
 
         async def handle(self, client: AsyncBaseSocketModeClient,
                          req: SocketModeRequest) -> None:
@@ -195,8 +217,8 @@ async def _socket_mode(bolt: AsyncApp, config: SlackConfig) -> AsyncIterator[Non
             log.warning("slack request refused: a Socket Mode payload that is not Slack's")
             await client.send_socket_mode_response(SocketModeResponse(req.envelope_id))
 
-    handler = CheckedHandler(bolt, app_token=config.app_token, logger=library_logger(),
-                                     web_client=bolt.client)
+    handler = CheckedHandler(bolt, app_token=config.app_token or "", logger=library_logger(),
+                             web_client=bolt.client)
     await handler.connect_async()  # type: ignore[no-untyped-call]
     log.info("slack: connected over Socket Mode")
     try:
