@@ -16,7 +16,7 @@ from discord import app_commands
 from adapters.discord_app import buttons, commands, forms, messages, moderation
 from adapters.discord_app.buttons import BUTTONS, known_custom_id
 from adapters.discord_app.config import DiscordConfig
-from adapters.discord_app.desk import DiscordDesk, log_failure
+from adapters.discord_app.desk import DATABASE_AWAY, DiscordDesk, database_away, log_failure
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +83,9 @@ class ForumbotClient(discord.AutoShardedClient):
     async def _command_failed(self, interaction: discord.Interaction[Any],
                               error: app_commands.AppCommandError) -> None:
         """A command that failed: Discord's refusals in one line; a command or an option the
-        bot no longer has (a member's Discord shows an older version's) answered privately,
-        in one line; anything else with its traceback (never the member's words)."""
+        bot no longer has (a member's Discord shows an older version's), or the database not
+        answering, answered privately, in one line; anything else with its traceback (never
+        the member's words)."""
         cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
         name = interaction.command.name if interaction.command else "?"
         if isinstance(cause, discord.HTTPException):
@@ -94,6 +95,9 @@ class ForumbotClient(discord.AutoShardedClient):
             log.info("discord: /%s: not this version's command (%s)", name,
                      type(error).__name__)
             await commands.stale_command(self.desk, interaction)
+            return
+        if isinstance(cause, DATABASE_AWAY):
+            await database_away(interaction, f"/{name}", cause)
             return
         log_failure(f"/{name}", cause)
 

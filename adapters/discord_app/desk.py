@@ -19,12 +19,14 @@ from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar, cast
 
 import discord
+from sqlalchemy.exc import OperationalError
 
 from adapters.discord_app import translate
 from adapters.discord_app.config import DiscordConfig
 from adapters.limits import SUGGESTIONS_PER_WINDOW, RateLimit
 from bot.app import App
 from bot.delivery import take_pending
+from bot.errors import UNAVAILABLE, Unavailable
 from bot.messages import Incoming, Reply
 from bot.rendering import Trusted
 from bot.storage.outbox_store import SqlOutbox
@@ -40,12 +42,17 @@ CUT = " … (cut here: `forumbot handoffs` shows it all)"  # the end of a questi
 
 Handler = Callable[P, Coroutine[Any, Any, None]]
 
+# The database not answering: an outage, a restart, a SQLite lock held past the busy wait.
+DATABASE_AWAY = (OperationalError, Unavailable)
+
 
 def guarded(handler: Handler[P]) -> Handler[P]:
     """Run a handler so that Discord's refusals are one log line and nothing else escapes.
 
     An interaction older than its token, a message deleted meanwhile, closed DMs: logged
-    by status and code. Anything else is logged with its traceback, never the member's words.
+    by status and code. The database not answering: one line, and an interaction's user told
+    to try again (`database_away`). Anything else is logged with its traceback, never the
+    member's words.
     """
     @functools.wraps(handler)
     async def run(*args: P.args, **kwargs: P.kwargs) -> None:
@@ -56,9 +63,29 @@ def guarded(handler: Handler[P]) -> Handler[P]:
         except discord.HTTPException as exc:
             log.warning("discord: %s: refused with %s (code %s)", handler.__name__,
                         exc.status, exc.code)
+        except DATABASE_AWAY as exc:
+            asked = next((a for a in args if isinstance(a, discord.Interaction)), None)
+            await database_away(asked, handler.__name__, exc)
         except Exception as exc:
             log_failure(handler.__name__, exc)
     return run
+
+
+async def database_away(interaction: discord.Interaction[Any] | None, what: str,
+                        exc: BaseException) -> None:
+    """One log line, and whoever asked told privately to try again, as members are (what
+    failed was rolled back: nothing is half-written)."""
+    log.warning("discord: %s: the database is not answering (%s)", what, type(exc).__name__)
+    if interaction is None:
+        return
+    content = desk_of(interaction).render(Reply("error", {"message": UNAVAILABLE}))
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(content, ephemeral=True)
+        else:
+            await interaction.response.send_message(content, ephemeral=True)
+    except discord.HTTPException as refused:
+        log.info("discord: %s: not told (%s, code %s)", what, refused.status, refused.code)
 
 
 def log_failure(what: str, exc: BaseException) -> None:

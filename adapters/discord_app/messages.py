@@ -161,8 +161,9 @@ async def _answered_in(desk: DiscordDesk, thread: discord.Thread, entry_id: str)
 
 
 async def _relay(desk: DiscordDesk, message: discord.Message, thread: discord.Thread) -> None:
-    """A moderator's reply in a hand-off thread reaches the member in a DM; anyone else's is
-    not sent (the member is told "a moderator replied")."""
+    """A moderator's reply in a hand-off thread reaches the member in a DM, with the links of
+    the files it carries; anyone else's is not sent (the member is told "a moderator
+    replied")."""
     member_id = await _handoff_member(desk, thread)
     if member_id is None or not await desk.call(desk.claim, message.id):
         return
@@ -177,10 +178,11 @@ async def _relay(desk: DiscordDesk, message: discord.Message, thread: discord.Th
         await message.reply(desk.render(Reply("relay_withdrawn")), mention_author=False)
         return
     text = translate.without_mentions_of(message.content, desk.bot_id)
-    if not text:
+    files = translate.file_links(a.url for a in message.attachments)
+    if not text and not files:
         await message.reply(desk.render(Reply("relay_unreadable")), mention_author=False)
         return
-    reply = Reply("moderator_reply", {"text": text}, private=True)
+    reply = Reply("moderator_reply", {"text": text, "files": files}, private=True)
     try:
         for part in desk.render_pieces(reply):
             await desk.send_dm(member_id, part)

@@ -6,13 +6,17 @@ Nothing here talks to Discord; the client and the desk call these on the way in 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from bot.messages import Incoming
+from bot.rendering import Trusted
 
 PLATFORM = "discord"
 MESSAGE_LIMIT = 2000  # characters in one Discord message
 LABEL_LIMIT = 80      # characters on a button
 _MENTION = re.compile(r"<@!?(\d{1,20})>")
+# A file's link as Discord gives it: shown as is (escaping would break it), so nothing else.
+_FILE_URL = re.compile(r"^https://[A-Za-z0-9.-]+/[\x21-\x7e]{1,1000}$")
 
 # Custom ids of the buttons: stable across restarts, so old messages keep working.
 RATE_ID = r"forumbot:rate:(?P<entry>[a-z0-9][a-z0-9-]{0,63}):(?P<helpful>[yn])"
@@ -38,6 +42,13 @@ def user_id_of(identity_: str) -> int | None:
 def without_mentions_of(text: str, user_id: int) -> str:
     """The text with every mention of one user (the bot) taken out."""
     return _MENTION.sub(lambda m: "" if int(m.group(1)) == user_id else m.group(0), text).strip()
+
+
+def file_links(urls: Iterable[str]) -> list[Trusted]:
+    """The links of a message's files (attachments), to pass on with its text; a link that
+    is not a plain https URL is left out."""
+    return [Trusted(url) for url in urls if _FILE_URL.match(url) and "<" not in url
+            and ">" not in url]
 
 
 def mentions(text: str, user_id: int) -> bool:

@@ -25,6 +25,7 @@ from adapters.slack.blocks import (
     read_carried,
     replaced,
 )
+from adapters.slack.refusals import refusal_told
 from adapters.slack.relay import pass_to_moderators, relay_reply
 from adapters.slack.runtime import PartlyPosted, SlackRuntime
 from adapters.slack.translate import (
@@ -142,11 +143,19 @@ async def _message(rt: SlackRuntime, client: AsyncWebClient, body: dict[str, Any
     thread = event.get("thread_ts")
     if event.get("channel_type") == "im" or is_direct(channel):
         await answer(rt, client, body, event, plain_text(raw, bot_user), thread)
-    elif channel == rt.config.moderator_channel and thread and thread != event["ts"]:
-        await relay_reply(rt, client, body, event)
+    elif _in_moderators_thread(rt, event):
+        await relay_reply(rt, client, body, event, bot_user)
     elif (channel in rt.config.help_channels and not thread
           and not (bot_user and f"<@{bot_user}>" in raw)):  # a mention: app_mention's
         await _help_channel(rt, client, body, event, plain_text(raw, bot_user))
+
+
+def _in_moderators_thread(rt: SlackRuntime, event: dict[str, Any]) -> bool:
+    """Whether a message is a reply in a thread of the moderators' channel: for the relay
+    only (a mention of the bot there too, as on Discord)."""
+    thread = event.get("thread_ts")
+    return (event["channel"] == rt.config.moderator_channel and isinstance(thread, str)
+            and thread != event["ts"])
 
 
 def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
@@ -157,8 +166,8 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
                         client: AsyncWebClient, context: dict[str, Any]) -> None:
         with rt.in_hand():
             await ack()
-            if not answerable(event):
-                return
+            if not answerable(event) or _in_moderators_thread(rt, event):
+                return  # a reply in the moderators' thread: its message event relays it
             text = plain_text(str(event.get("text") or ""), context.get("bot_user_id"))
             await answer(rt, client, body, event, text, event.get("thread_ts") or event["ts"])
 
@@ -204,6 +213,7 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
                       **replaced(_shown_text(body), rt.text(reply)).as_kwargs())
 
     @bolt.action(re.compile(rf"^{PICK}_\d+$"))
+    @refusal_told(rt)
     async def picked(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                      client: AsyncWebClient, respond: AsyncRespond) -> None:
         await ack()
@@ -224,6 +234,7 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
                 await respond(replace_original=True, **slack.as_kwargs())
 
     @bolt.action(ASK_MODERATOR)
+    @refusal_told(rt)
     async def ask_moderator(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                             client: AsyncWebClient, respond: AsyncRespond) -> None:
         await ack()

@@ -85,8 +85,9 @@ async def pass_to_moderators(rt: SlackRuntime, client: AsyncWebClient, body: dic
 
 
 async def relay_reply(rt: SlackRuntime, client: AsyncWebClient, body: dict[str, Any],
-                      event: dict[str, Any]) -> None:
-    """A reply in a moderators' thread that holds a member's question goes to the member."""
+                      event: dict[str, Any], bot_user: str | None = None) -> None:
+    """A reply in a moderators' thread that holds a member's question goes to the member
+    (without the bot's mention, if the moderator made one)."""
     channel, thread = str(event["channel"]), str(event["thread_ts"])
     target = await rt.call(rt.store.thread_target, relay_key(channel, thread), rt.clock())
     if target is None:
@@ -97,7 +98,7 @@ async def relay_reply(rt: SlackRuntime, client: AsyncWebClient, body: dict[str, 
         await client.chat_postEphemeral(channel=channel, user=user, thread_ts=thread,
                                         text=rt.text(Reply("relay_refused")))
         return
-    text = plain_text(str(event.get("text") or ""))
+    text = plain_text(str(event.get("text") or ""), bot_user)
     if not text:
         return
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from slack_bolt.adapter.starlette.async_handler import (
@@ -93,7 +95,8 @@ def well_formed(body: dict[str, Any]) -> bool:
     """Whether a payload has the shape Bolt and the listeners index without checking: objects
     where Slack sends objects, an event or view with its type, at least one action (each an
     object), the trigger a modal is opened with on a button, shortcut or command, and the URL
-    a button under a message, a message shortcut or a command is answered at."""
+    a button under a message, a message shortcut or a command is answered at (any response
+    URL an http(s) URL: Bolt would fail posting to anything else, after the work is done)."""
     if any(not isinstance(body.get(key, {}), dict) for key in _OBJECTS):
         return False
     kind = body.get("type")
@@ -112,8 +115,28 @@ def well_formed(body: dict[str, Any]) -> bool:
     # Buttons under a message, message shortcuts and commands are answered at their URL.
     answered_at_url = ((kind == "block_actions" and "view" not in body)
                        or kind == "message_action" or command)
-    url = body.get("response_url")
-    return not answered_at_url or (isinstance(url, str) and bool(url))
+    if "response_url" in body and not postable(body["response_url"]):
+        return False
+    urls = body.get("response_urls", [])  # a modal's: Bolt answers at the first
+    if not isinstance(urls, list) or not all(
+            isinstance(u, dict) and postable(u.get("response_url")) for u in urls):
+        return False
+    return not answered_at_url or "response_url" in body
+
+
+_URL_CHARACTERS = re.compile(r"^[\x21-\x7e]{1,2000}$")  # printable ASCII, no spaces
+
+
+def postable(url: object) -> bool:
+    """Whether a response URL is one an answer can be posted to: http(s), with a host."""
+    if not isinstance(url, str) or not _URL_CHARACTERS.match(url):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  # a port that is not a number raises here
+    except ValueError:  # an address in brackets that is not one
+        return False
+    return parts.scheme in ("https", "http") and bool(parts.hostname)
 
 
 def slack_payload(body: object) -> bool:
@@ -156,13 +179,35 @@ def events_endpoint(bolt: AsyncApp, runtime: SlackRuntime) -> Callable[[Request]
 async def _socket_mode(bolt: AsyncApp, config: SlackConfig) -> AsyncIterator[None]:
     """Connected to Slack over Socket Mode while the server runs."""
     from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+    from slack_sdk.socket_mode.aiohttp import SocketModeClient
     from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
     from slack_sdk.socket_mode.request import SocketModeRequest
     from slack_sdk.socket_mode.response import SocketModeResponse
 
+    class CheckedClient(SocketModeClient):
+        """Acknowledges an envelope whose payload is not an object (a list, a number) without
+        reading it: the SDK fails on one (with a traceback) before any handler runs."""
+
+        async def run_message_listeners(self, message: dict[str, Any], raw_message: str) -> None:
+            if "envelope_id" in message and not isinstance(message.get("payload"), dict):
+                log.warning("slack request refused: a Socket Mode payload that is not Slack's")
+                await self.send_socket_mode_response(
+                    SocketModeResponse(str(message["envelope_id"])))
+                return
+            await super().run_message_listeners(message, raw_message)
+
     class CheckedHandler(AsyncSocketModeHandler):
         """Acknowledges a payload that is not Slack's without giving it to Bolt (as the HTTP
         endpoint refuses it with 400), so that it is neither failed on nor delivered again."""
+
+        def __init__(self, app: AsyncApp, app_token: str, logger: logging.Logger,
+                     web_client: Any) -> None:
+            # As Bolt's (its ping interval too), with the checked client: calling Bolt's
+            # would open a client, and its session, that is never used.
+            self.app, self.app_token = app, app_token
+            self.client = CheckedClient(app_token=app_token, logger=logger,
+                                        web_client=web_client, ping_interval=10)
+            self.client.socket_mode_request_listeners.append(self.handle)
 
         async def handle(self, client: AsyncBaseSocketModeClient,
                          req: SocketModeRequest) -> None:
@@ -172,8 +217,8 @@ async def _socket_mode(bolt: AsyncApp, config: SlackConfig) -> AsyncIterator[Non
             log.warning("slack request refused: a Socket Mode payload that is not Slack's")
             await client.send_socket_mode_response(SocketModeResponse(req.envelope_id))
 
-    handler = CheckedHandler(bolt, app_token=config.app_token, logger=library_logger(),
-                                     web_client=bolt.client)
+    handler = CheckedHandler(bolt, app_token=config.app_token or "", logger=library_logger(),
+                             web_client=bolt.client)
     await handler.connect_async()  # type: ignore[no-untyped-call]
     log.info("slack: connected over Socket Mode")
     try:

@@ -49,6 +49,8 @@ class FakeSlack:
     moderators: list[str] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
     fail: dict[str, int] = field(default_factory=dict)  # method -> status to answer once
+    # method -> Slack's error code to answer once with (200 and `"ok": false`, as Slack does)
+    refuse: dict[str, str] = field(default_factory=dict)
     # channel -> status to answer the next chat.postMessage to it with, once
     fail_in: dict[str, int] = field(default_factory=dict)
     # method -> seconds to wait once before answering (the call is done and recorded first)
@@ -134,6 +136,10 @@ class FakeSlack:
                 status = self.fail_in.pop(str(params.get("channel")), None)
         if status is not None:
             return web.json_response({"ok": False, "error": "fake_failure"}, status=status)
+        with self._lock:
+            refused = self.refuse.pop(method, None)
+        if refused is not None:
+            return web.json_response({"ok": False, "error": refused})
         body: dict[str, Any] = {"ok": True}
         if method == "auth.test":
             body |= {"user_id": BOT_USER, "team_id": TEAM, "bot_id": "BBOT", "user": "forumbot",

@@ -8,6 +8,7 @@ import copy
 import json
 import logging
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,6 +37,7 @@ from adapters.discord_app.translate import incoming
 from bot.app import App, utc_now
 from bot.contracts.importing import dataset_from_json
 from bot.faq.policy import Outcome
+from bot.settings import sqlite_url
 
 UNSURE = "milestone"
 
@@ -187,6 +189,35 @@ def test_discords_own_notices_in_a_hand_off_thread_are_not_relayed_or_answered(
             assert "Write to support" in reply["content"]
             await asyncio.sleep(0.2)
             assert len(posted(fake, dm)) == 1 and posted(fake, thread) == []
+    run(scenario)
+
+
+def _attachment(number: int, filename: str) -> dict[str, Any]:
+    url = f"https://cdn.discordapp.com/attachments/{MODERATORS}/{number}/{filename}?ex=1"
+    return {"id": str(number), "filename": filename, "size": 2048, "url": url,
+            "proxy_url": url.replace("cdn.", "media."), "content_type": "image/png"}
+
+
+def test_a_moderators_reply_with_files_reaches_the_member_with_the_files_links(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A screenshot is often the answer: the member gets the files' links, mentions off."""
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, _):
+            thread = await ask_a_moderator(fake)
+            files = [_attachment(71, "settings_page.png"), _attachment(72, "step-2.png")]
+            await fake.mention(MODERATOR, "Like this, @everyone:", thread, roles=(MOD_ROLE,),
+                               attachments=files)
+            await fake.mention(MODERATOR, "", thread, roles=(MOD_ROLE,),
+                               attachments=[_attachment(73, "only_a_file.png")])
+            dm = fake.dm_channel_of(MEMBER)
+            with_text, only_file = await fake.wait_for(
+                lambda: posted(fake, dm) if len(posted(fake, dm)) == 2 else None)
+            assert "Like this" in with_text["content"]
+            for file in files:
+                assert file["url"] in with_text["content"]
+            assert _attachment(73, "only_a_file.png")["url"] in only_file["content"]
+            assert "can't read that reply" not in only_file["content"]
+            assert all(body["allowed_mentions"] == {"parse": []} for body in posted(fake, dm))
     run(scenario)
 
 
@@ -428,3 +459,37 @@ def test_a_member_sending_autocomplete_requests_without_end_gets_empty_ones_past
             some, = await fake.wait_for(lambda: fake.callbacks(other))
             assert some["data"]["choices"]
     run(scenario)
+
+
+def test_a_moderators_command_while_the_database_is_away_is_told_to_try_again_in_one_log_line(
+        make_app: Callable[..., App], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The database's folder moved away: every new connection fails, as in an outage."""
+    folder = tmp_path / "data"
+    app = make_app(sqlite_url(folder / "forumbot.db"))
+    app.assistant.handle(incoming(OFF_TOPIC, int(MEMBER), int(GENERAL), private=False))
+
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, _):
+            asked = await fake.interaction(2, admin("inbox"), MODERATOR, GENERAL,
+                                           roles=(MOD_ROLE,))
+            listing, = await fake.wait_for(lambda: fake.callbacks(asked))
+            shown = fake.messages[next(reversed(fake.messages))]
+            dismiss = next(c for c in custom_ids(listing) if ":dismiss:" in c)
+            app.engine.dispose()
+            folder.rename(tmp_path / "away")
+            attempts = [admin("inbox"), admin("stats"), {"custom_id": dismiss,
+                                                         "component_type": 2}]
+            for data in attempts:
+                sent = await fake.interaction(3 if "custom_id" in data else 2, data, MODERATOR,
+                                              GENERAL, roles=(MOD_ROLE,), message=shown)
+                told, = await fake.wait_for(lambda sent=sent: fake.callbacks(sent))
+                assert "try this again" in content_of(told), content_of(told)
+                assert told["data"]["flags"] == 64
+    run(scenario)
+    assert not tracebacks(caplog)
+    failed = [r.getMessage() for r in caplog.records if "database" in r.getMessage()
+              and r.name.startswith("adapters.discord_app")]
+    assert len(failed) == 3 and all("\n" not in line for line in failed), failed
+    (tmp_path / "away").rename(folder)
+    assert len(app.questions.open_questions(10)) == 1  # not dismissed, not half-way

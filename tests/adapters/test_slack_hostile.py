@@ -9,6 +9,7 @@ import socket
 import time
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -122,6 +123,12 @@ MALFORMED = {
         "response_url": "https://hooks.slack.invalid/r",
         "channel": {"id": "CGENERAL"}, "message": {"text": "hi"}},
     "a button under a message without a response URL": _click(response_url=None),
+    "a response URL that is not a URL": _click(response_url="not a url"),
+    "a response URL without a host": _click(response_url="https:///commands/1"),
+    "a response URL of another scheme": _click(response_url="javascript:alert(1)"),
+    "a response URL with a broken address": _click(response_url="https://[::1/r"),
+    "a button in a modal with a response URL that is not a URL": _click(
+        view={"id": "V1", "type": "modal"}, response_url="hooks.slack.com"),
     "a member's message shortcut without a response URL": {
         "type": "message_action", "callback_id": "add_to_faq", "user": {"id": "UMEMBER"},
         "trigger_id": "trigger-1", "channel": {"id": "CGENERAL"}, "message": {"text": "hi"}},
@@ -256,3 +263,38 @@ def test_slacks_periodic_ssl_check_is_answered_200_and_nothing_is_sent(
     response = serve.post("ssl_check=1&token=unused", "application/x-www-form-urlencoded")
     assert response.status_code == 200
     assert not _sent(fake)
+
+
+def test_a_form_slack_refuses_to_open_is_one_log_line_and_the_moderator_is_told_to_try_again(
+        serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    """A trigger is good for three seconds: past them Slack answers `expired_trigger_id`."""
+    fake.refuse["views.open"] = "expired_trigger_id"
+    serve.command("/faq-admin", "add", user="UMOD")
+    fake.refuse["views.open"] = "expired_trigger_id"
+    serve.interact({"type": "message_action", "callback_id": "add_to_faq",
+                    "user": {"id": "UMOD"}, "channel": {"id": "CGENERAL"},
+                    "trigger_id": "trigger-1", "response_url": fake.response_url("r"),
+                    "message": {"ts": "1.1", "text": "is there a zebraquokka fee"}})
+    told = fake.wait_for("response_url", 2)
+    assert [t["response_type"] for t in told] == ["ephemeral", "ephemeral"]
+    assert all("try again" in t["text"] for t in told)
+    assert len(fake.of("views.open")) == 2
+    _quiet(caplog)
+    refused = [r.getMessage() for r in caplog.records if "expired_trigger_id" in r.getMessage()]
+    assert len(refused) == 2 and all("views.open" in line and "UMOD" in line
+                                      for line in refused), refused
+    assert "zebraquokka" not in caplog.text and "xoxb" not in caplog.text
+
+
+def test_a_slash_command_whose_response_url_is_not_a_url_is_refused_and_changes_nothing(
+        app: App, serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    now = datetime.now(UTC)
+    app.contracts.import_dataset(demo_dataset(now.date()))
+    code = app.links.issue_code("acc-demo", now)
+    form = {"command": "/link", "text": code, "user_id": "UMEMBER", "team_id": "T1",
+            "channel_id": "CGENERAL", "response_url": "not a url", "trigger_id": "trigger-1"}
+    response = serve.post(urlencode(form), "application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert app.links.link_of("slack:T1/UMEMBER") is None  # the code was not used up
+    assert not _sent(fake)
+    _quiet(caplog)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -203,6 +204,25 @@ def test_ask_a_moderator_posts_the_question_and_relays_the_moderators_reply(
     assert relayed["thread_ts"] == "1700000800.000100"
     assert "A moderator answered" in texts(relayed["blocks"])
     assert "take a coat" in texts(relayed["blocks"])
+
+
+def test_a_moderator_mentioning_the_bot_in_a_relay_thread_is_relayed_and_not_answered_there(
+        serve: Serve, fake: FakeSlack) -> None:
+    """Slack sends such a reply twice, as a mention and as a message: it is the relay only,
+    as on Discord, and the member does not see the bot's mention."""
+    serve.event(mention_event(f"{MENTION} what is the weather on mars", ts="1700000800.000100"))
+    decline, = posted(fake)
+    serve.click(button(decline, "Ask a moderator"),
+                message=decline | {"ts": "1700000801.000100", "thread_ts": "1700000800.000100"})
+    question, = posted(fake, 2, channel="CMODS")
+    reply = {"user": "UMOD", "channel": "CMODS", "ts": "1700000900.000100",
+             "thread_ts": question["_ts"]}
+    serve.event(mention_event(f"{MENTION} It is cold there, take a coat.", **reply))
+    serve.event(message_event(f"{MENTION} It is cold there, take a coat.", **reply))
+    relayed, = posted(fake, 3, channel="CGENERAL")[1:]
+    assert "take a coat" in texts(relayed["blocks"]) and BOT_USER not in texts(relayed["blocks"])
+    time.sleep(0.5)  # an answer in the moderators' thread would have come by now
+    assert [m["channel"] for m in fake.of("chat.postMessage")].count("CMODS") == 1
 
 
 def _shown(message: dict[str, Any]) -> str:

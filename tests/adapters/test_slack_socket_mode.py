@@ -3,6 +3,7 @@ serving the HTTP endpoint; a local WebSocket server plays Slack."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -61,6 +62,8 @@ MALFORMED = {
     "an event that is a string": {"type": "events_api", "payload": {
         "type": "event_callback", "event_id": "Ev1", "team_id": "T1", "event": "app_mention"}},
     "a payload that is a string": {"type": "events_api", "payload": "event_callback"},
+    "a payload that is a list": {"type": "events_api", "payload": [{"type": "event_callback"}]},
+    "an interactive payload that is a number": {"type": "interactive", "payload": 7},
     "no actions": {"type": "interactive", "payload": {
         "type": "block_actions", "user": {"id": "UMEMBER"}, "channel": {"id": "CGENERAL"},
         "actions": [], "trigger_id": "t", "response_url": "https://hooks.slack.invalid/r"}},
@@ -81,4 +84,17 @@ def test_a_socket_mode_payload_of_the_wrong_shape_is_acknowledged_and_nothing_is
     assert fake.acked("env-bad")  # else Slack delivers it again
     assert not [c for c in fake.calls if c.method not in ("apps.connections.open",
                                                           "auth.test")]
+    assert not [r for r in caplog.records if r.exc_info]
+
+
+def test_a_socket_mode_message_that_is_a_json_list_is_ignored_and_the_next_event_answered(
+        serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    fake.wait_for("apps.connections.open")
+    fake.send_envelope([{"envelope_id": "env-list", "type": "events_api",  # type: ignore[arg-type]
+                         "payload": mention_event(f"<@{BOT_USER}> escrow")}])
+    fake.send_envelope({"envelope_id": "env-3", "type": "events_api", "retry_attempt": 0,
+                        "accepts_response_payload": False,
+                        "payload": mention_event(f"<@{BOT_USER}> who sets the milestones?")})
+    answer, = fake.wait_for("chat.postMessage")
+    assert "milestone" in json.dumps(answer).lower() and fake.acked("env-3")
     assert not [r for r in caplog.records if r.exc_info]
