@@ -284,10 +284,11 @@ def main() -> None:
             vectors = PhrasingVectors(encoder, MemoryStore(known))
             count = len(vectors.of([p for e in entries for p in e.phrasings]))
             print(f"{label}: {count} phrasing vectors, {count * 384 * 4 / 2**20:.1f} MB "
-                  "(float32, kept for refits after an edit)")
+                  "(float32, kept for refits after an edit, as the rows the matcher reads)")
         matcher, built, kept = build(entries, pack.vocabulary, runs, vectors)
         if encoder is not None:
-            print(f"{label}: matcher {kept:.1f} MB (lexical index, classifier)")
+            print(f"{label}: matcher {kept:.1f} MB (lexical index, classifier, and the "
+                  "phrasing vectors above: one copy)")
         phrasings = [p for e in entries if e.in_scope for p in e.phrasings]
         warmup = make_queries(phrasings, max(n // 5, 50), seed + 1)
         queries = make_queries(phrasings, n, seed, all_phrasings=entries is real)

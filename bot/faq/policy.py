@@ -30,12 +30,13 @@ class Thresholds:
     long_post_margin: float = 0.10
 
 
-# The fused matcher's scores (a share of the lexical score plus a share of the classifier's
-# probability) and the semantic stage's alone (a probability) sit on other scales than the
-# lexical matcher's: each has its own defaults, chosen on the evaluation sets (README).
-FUSED_THRESHOLDS = Thresholds(answer=0.50, answer_margin=0.04, suggest=0.08,
+# The fused matcher's scores (a share of the lexical score plus a share of the semantic
+# stage's probability: the classifier's blended with the nearest phrasing's) and the semantic
+# stage's alone (that probability) sit on other scales than the lexical matcher's: each has
+# its own defaults, chosen on the evaluation sets (README).
+FUSED_THRESHOLDS = Thresholds(answer=0.45, answer_margin=0.04, suggest=0.08,
                               long_post_margin=0.08)
-SEMANTIC_THRESHOLDS = Thresholds(answer=0.50, answer_margin=0.30, suggest=0.08,
+SEMANTIC_THRESHOLDS = Thresholds(answer=0.45, answer_margin=0.30, suggest=0.08,
                                  long_post_margin=0.15)
 
 

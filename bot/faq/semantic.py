@@ -1,10 +1,13 @@
-"""The semantic stage: a classifier over the phrasings' sentence embeddings, fused with the
-lexical matcher's scores.
+"""The semantic stage: a classifier over the phrasings' sentence embeddings, blended with
+the nearest phrasing of each class and fused with the lexical matcher's scores.
 
 Every entry and every out-of-scope subject is a class; its phrasings are its examples.
 Softmax regression over the embeddings, fitted in numpy from the classes' mean vectors,
-gives each class a probability; the fused score of an entry is `lexical` times its lexical
-score plus the rest times that probability. The exact-phrasing rule still comes first.
+gives each class a probability. A class's nearest phrasing to the question (cosine) gives it
+a second probability, a softmax over the classes' nearest similarities; the semantic score
+is `nearest` times that plus the rest times the classifier's. The fused score of an entry is
+`lexical` times its lexical score plus the rest times the semantic score. The
+exact-phrasing rule still comes first.
 Vectors are cached per phrasing, by text and model (`EmbeddingStore`): a start computes only
 the phrasings it has never seen, and a moderator's new phrasing is embedded when the
 snapshot is rebuilt after the save.
@@ -31,6 +34,8 @@ class SemanticWeights:
     """How the classifier is fitted and fused; tuned on the evaluation sets (README)."""
 
     lexical: float = 0.3  # share of the lexical score in the fused score
+    nearest: float = 0.4  # share of the nearest-phrasing probability in the semantic score
+    nearest_temperature: float = 0.04  # the classes' nearest cosines are divided by this
     temperature: float = 0.5  # the classifier's logits are divided by this: sharper odds
     l2: float = 1e-4  # weight decay of the softmax regression
     start_scale: float = 5.0  # the fit starts from each class's mean vector times this
@@ -87,6 +92,14 @@ class PhrasingVectors:
         """Remember a fitted classifier here and in the store, for the other processes."""
         self._classifiers = {fingerprint: packed}
         self._store.save_classifier(fingerprint, packed)
+
+    def shared(self, texts: Sequence[str]) -> np.ndarray:
+        """One row per text, as `of` gives them, and from now on the vectors kept in memory:
+        for these texts, views of those rows (one copy, not two); other texts' vectors are
+        let go from memory (the store still has them)."""
+        matrix = self.of(texts)
+        self._memory = {text_key(t): matrix[i] for i, t in enumerate(texts)}
+        return matrix
 
     def of(self, texts: Sequence[str]) -> np.ndarray:
         """One row per text."""
@@ -211,9 +224,10 @@ class Classifier:
 
 
 def _classifier(entries: Sequence[IndexEntry], vectors: PhrasingVectors,
-                w: SemanticWeights) -> Classifier | None:
+                w: SemanticWeights, phrasings: np.ndarray | None = None) -> Classifier | None:
     """The classifier over `entries`: kept from an earlier fit of the same phrasings (shipped
-    with the pack, or fitted by another process), else fitted now and kept."""
+    with the pack, or fitted by another process), else fitted now (on `phrasings`, their
+    vectors in order, when given) and kept."""
     texts = [p for e in entries for p in e.phrasings]
     if not texts:
         return None
@@ -222,10 +236,33 @@ def _classifier(entries: Sequence[IndexEntry], vectors: PhrasingVectors,
     if packed is not None and packed.shape == (vectors.encoder.dimensions + 1, len(entries)):
         return Classifier.unpack(packed, w.temperature)
     labels = np.repeat(np.arange(len(entries)), [len(e.phrasings) for e in entries])
-    fitted = Classifier.fit(vectors.of(texts), labels, len(entries), w)
+    fitted = Classifier.fit(vectors.of(texts) if phrasings is None else phrasings,
+                            labels, len(entries), w)
     if fitted.steps:  # the mean directions alone are quicker to compute than to read back
         vectors.keep_classifier(fingerprint, fitted.packed())
     return fitted
+
+
+class NearestPhrasing:
+    """Each class's most similar phrasing to a question, as a probability over the classes:
+    a softmax of the nearest cosines divided by a temperature. It reads the phrasings one by
+    one where the classifier reads their class as a whole, so a question worded like one
+    phrasing of a class (another marketplace's words, a story told the way one example
+    tells it) finds that class even when its other phrasings pull the class's mean away."""
+
+    def __init__(self, phrasings: np.ndarray, counts: Sequence[int], temperature: float) -> None:
+        self._phrasings, self._temperature = phrasings, temperature
+        counts_array = np.asarray(counts, dtype=np.int64)
+        self._empty = counts_array == 0  # a class without phrasings is never nearest
+        starts = np.concatenate([[0], np.cumsum(counts_array)[:-1]])
+        self._starts = np.minimum(starts, max(len(phrasings) - 1, 0))
+
+    def probabilities(self, vector: np.ndarray) -> np.ndarray:
+        """One probability per class for one question vector; they sum to 1."""
+        nearest: np.ndarray = np.maximum.reduceat(self._phrasings @ vector, self._starts)
+        nearest[self._empty] = -1.0
+        odds: np.ndarray = _softmax(nearest[None, :] / self._temperature)[0]
+        return odds
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
@@ -246,7 +283,13 @@ class SemanticMatcher:
         self._in_scope = [e.in_scope for e in entries]
         self._encoder, self._lexical, self._w = vectors.encoder, lexical, weights
         self._exact = exact_wordings(entries)
-        self._classifier = _classifier(entries, vectors, weights)
+        self._nearest: NearestPhrasing | None = None
+        phrasings: np.ndarray | None = None
+        if weights.nearest > 0 and any(e.phrasings for e in entries):
+            phrasings = vectors.shared([p for e in entries for p in e.phrasings])
+            self._nearest = NearestPhrasing(phrasings, [len(e.phrasings) for e in entries],
+                                            weights.nearest_temperature)
+        self._classifier = _classifier(entries, vectors, weights, phrasings)
 
     def rank(self, text: str, limit: int = 5) -> list[Scored]:
         """The best `limit` entries for `text`, best first, scores in [0, 1]; a text worded
@@ -263,6 +306,9 @@ class SemanticMatcher:
             return []
         vector = self._encoder.embed([text[:MATCH_CHAR_LIMIT]], QUESTION_TOKENS)
         scores = self._classifier.probabilities(vector)[0]
+        if self._nearest is not None:
+            scores = ((1.0 - self._w.nearest) * scores
+                      + self._w.nearest * self._nearest.probabilities(vector[0]))
         if self._lexical is not None:
             scores = (1.0 - self._w.lexical) * scores
             for s in self._lexical.rank(text, limit=max(limit, 5)):

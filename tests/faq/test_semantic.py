@@ -25,7 +25,13 @@ from bot.faq.embedding import (
 from bot.faq.knowledge_pack import KnowledgePack
 from bot.faq.matching import IndexEntry, Matcher
 from bot.faq.policy import Outcome
-from bot.faq.semantic import PhrasingVectors, SemanticMatcher, read_shipped, text_key
+from bot.faq.semantic import (
+    NearestPhrasing,
+    PhrasingVectors,
+    SemanticMatcher,
+    read_shipped,
+    text_key,
+)
 from bot.faq.vocabulary import Vocabulary
 from bot.faq.wordpiece import WordPiece
 from bot.messages import Incoming
@@ -93,6 +99,23 @@ def test_a_question_in_another_marketplaces_words_is_ranked_by_meaning(
     assert matcher.rank("the buyer asked to cancel the order and get reimbursed")[0].entry_id \
         == "refund-request"
     assert not matcher.rank("any good jokes today?")[0].in_scope
+
+
+def test_an_entry_is_as_near_as_its_nearest_phrasing_not_as_its_phrasings_on_average(
+        encoder: Encoder) -> None:
+    photos = ["how do I change my profile picture", "upload a new photo", "my avatar is wrong",
+              "profile photo looks blurry"]
+    refunds = ["how do I ask for my money back", "the client wants a refund",
+               "client didn't pay me, can I get a refund"]
+    phrasings = encoder.embed([*photos, "the buyer never paid for the order I delivered",
+                               *refunds])
+    question = encoder.embed(["my buyer has not paid for the order I delivered"])[0]
+    on_average = [float(question @ m / np.linalg.norm(m))
+                  for m in (phrasings[:5].mean(axis=0), phrasings[5:].mean(axis=0))]
+    assert on_average[0] < on_average[1]  # the first entry's phrasings are mostly about photos
+    odds = NearestPhrasing(phrasings, [5, 0, 3], temperature=0.04).probabilities(question)
+    assert odds.argmax() == 0 and np.isclose(odds.sum(), 1.0)
+    assert odds[1] < 1e-6  # an entry without phrasings is never near
 
 
 def test_a_phrasing_typed_exactly_is_answered_with_its_entry(encoder: Encoder,
