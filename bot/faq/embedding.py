@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from bot.faq.wordpiece import VOCABULARY, WordPiece
 
@@ -36,6 +37,11 @@ QUESTION_TOKENS = 64
 # and the default second thread gave the same wall time for about 40% more CPU (README,
 # "Speed"), CPU the other requests of the process could have had.
 INTRA_OP_THREADS = 1
+# numpy's BLAS (OpenBLAS) multiplies a question's vector by the classifier and by every
+# phrasing: too little work to share out, and after each product OpenBLAS's own threads spin
+# waiting for the next, which under load doubled the CPU per question (README, "Speed").
+# One thread too, set for the whole process when the model is loaded.
+BLAS_THREADS = 1
 
 
 class ModelUnavailable(Exception):
@@ -114,11 +120,13 @@ class Encoder:
 
 
 def load_encoder(model: ModelFile) -> Encoder:
-    """An encoder over a verified model file; `ModelUnavailable` if onnxruntime cannot run it."""
+    """An encoder over a verified model file; `ModelUnavailable` if onnxruntime cannot run it.
+    From then on the process's BLAS runs `BLAS_THREADS` threads."""
     try:
         import onnxruntime
     except ImportError:
         raise ModelUnavailable("onnxruntime is not installed") from None
+    threadpool_limits(BLAS_THREADS, user_api="blas")
     options = onnxruntime.SessionOptions()
     options.log_severity_level = 3  # errors only: the library's warnings are not ours to show
     options.intra_op_num_threads = INTRA_OP_THREADS
