@@ -8,11 +8,10 @@ import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncRespond
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import SlackMessage
-from adapters.slack.runtime import SlackRuntime
+from adapters.slack.runtime import SlackRuntime, outcome_unknown
 from adapters.slack.translate import is_id, plain_text, team_of
 from bot.messages import Incoming, Reply
 from bot.redaction import without_codes
@@ -63,8 +62,8 @@ async def pass_to_moderators(rt: SlackRuntime, client: AsyncWebClient, body: dic
                              respond: AsyncRespond) -> None:
     """Queue the member's question for the moderators and post it to their channel.
 
-    When Slack refuses the post (or the DM a reply would reach), the question leaves the
-    queue again: the member is told to try again (`refusals`), and trying queues it once."""
+    When Slack refuses the post (or opening the DM a reply would reach), the question leaves
+    the queue again: the member is told to try again (`failures`), and trying queues it once."""
     question = carried.get("q", "")
     message = Incoming(text=f"moderator {question}".strip(), user=clicked.user,
                        platform=clicked.platform, channel=clicked.channel,
@@ -84,8 +83,9 @@ async def pass_to_moderators(rt: SlackRuntime, client: AsyncWebClient, body: dic
             posted = await client.chat_postMessage(channel=channel, text=text, blocks=[
                 {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000],
                                              "verbatim": True}}])
-        except SlackApiError:  # not posted: not queued either
-            await rt.call(rt.app.handoffs.withdraw, reply.context["handoff"])
+        except Exception as exc:  # not posted (unless Slack's answer was lost): not queued
+            if not outcome_unknown(exc):
+                await rt.call(rt.app.handoffs.withdraw, reply.context["handoff"])
             raise
         await rt.call(rt.store.link_thread, relay_key(channel, str(posted["ts"])), target,
                       rt.clock())
