@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -26,17 +25,13 @@ from slack_sdk.errors import SlackApiError
 
 from adapters.slack.runtime import DATABASE_AWAY, SlackRuntime
 from adapters.slack.translate import identity, is_id, team_of
+from adapters.slack.web_api import refusal
 from bot.errors import UNAVAILABLE, described
 from bot.messages import Reply
 
 log = logging.getLogger(__name__)
 
 Listener = Callable[..., Awaitable[None]]
-_CODE = re.compile(r"^[a-z0-9_.]{1,60}$")  # Slack's error codes and method names
-
-
-def _code(value: object) -> str:
-    return str(value) if isinstance(value, str) and _CODE.match(value) else "?"
 
 
 def guarded(rt: SlackRuntime) -> Callable[[Listener], Listener]:
@@ -50,10 +45,8 @@ def guarded(rt: SlackRuntime) -> Callable[[Listener], Listener]:
             try:
                 await listener(**kwargs)
             except SlackApiError as exc:
-                data = exc.response.data if isinstance(exc.response.data, dict) else {}
-                method = str(exc.response.api_url).rstrip("/").rsplit("/", 1)[-1]
-                log.warning("slack: %s by %s: %s refused: %s", listener.__name__,
-                            _who(kwargs), _code(method), _code(data.get("error")))
+                log.warning("slack: %s by %s: %s", listener.__name__, _who(kwargs),
+                            refusal(exc))
                 await _tell(rt, kwargs, Reply("try_again"))
             except DATABASE_AWAY as exc:
                 log.warning("slack: %s by %s: the database is not answering (%s)",

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import (
@@ -37,6 +38,7 @@ from adapters.slack.translate import (
     plain_text,
     team_of,
 )
+from adapters.slack.web_api import refusal
 from bot import commands
 from bot.assistant import HELP_ENTRY, HUMAN_ENTRY, MAX_MESSAGE
 from bot.errors import UserError
@@ -83,7 +85,8 @@ async def deliver(client: AsyncWebClient, channel: str, user: str, thread: str |
                                               **slack.as_kwargs())
         except Exception as exc:
             if posted:
-                raise PartlyPosted(type(exc).__name__) from exc
+                raise PartlyPosted(refusal(exc) if isinstance(exc, SlackApiError)
+                                   else type(exc).__name__) from exc
             raise
 
 

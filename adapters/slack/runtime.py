@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
 import aiohttp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import OperationalError
 
@@ -23,6 +24,7 @@ from adapters.limits import RateLimit
 from adapters.slack.blocks import SlackMessage, message
 from adapters.slack.config import SlackConfig
 from adapters.slack.translate import identity
+from adapters.slack.web_api import refusal
 from bot.app import App
 from bot.errors import Unavailable, described
 from bot.messages import Reply
@@ -188,7 +190,7 @@ class SlackRuntime:
                         event_id, type(exc).__name__)
             return
         except Exception as exc:
-            await self._release(key, event_id, exc)
+            await self._release(key, event_id, described(exc))
             return
         if prepared is None:
             log.info("slack event %s: already answered (a retry)", event_id)
@@ -198,17 +200,19 @@ class SlackRuntime:
         except PartlyPosted as exc:
             log.error("slack event %s: part of the answer was posted, the rest failed; "
                       "given up: %s", event_id, exc)
+        except SlackApiError as exc:
+            await self._release(key, event_id, refusal(exc))
         except Exception as exc:
             if outcome_unknown(exc):
                 log.error("slack event %s: the answer may not have been posted; given up: %s",
                           event_id, type(exc).__name__)
             else:
-                await self._release(key, event_id, exc)
+                await self._release(key, event_id, described(exc))
 
-    async def _release(self, key: str | None, event_id: object, exc: Exception) -> None:
-        """Log a failure by its type and place (messages quote members' words), and release
-        the event's claim for a retry."""
-        log.error("slack event %s failed; released for a retry: %s", event_id, described(exc))
+    async def _release(self, key: str | None, event_id: object, failure: str) -> None:
+        """Log a failure (Slack's refusal, or the type and place: messages quote members'
+        words), and release the event's claim for a retry."""
+        log.error("slack event %s failed; released for a retry: %s", event_id, failure)
         if key is not None:
             await self.call(self.store.release, key)
 
@@ -216,7 +220,7 @@ class SlackRuntime:
 class PartlyPosted(Exception):
     """A reply's message failed after an earlier one of it was posted (a DM, then the notice
     in the channel): answering the event again would post that one twice. Its text is the
-    failure's type name."""
+    failure's type name, or Slack's refusal (`web_api.refusal`)."""
 
 
 def outcome_unknown(exc: Exception) -> bool:

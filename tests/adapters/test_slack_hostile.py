@@ -365,3 +365,40 @@ def test_an_unexpected_failure_after_a_click_is_logged_once_by_type_and_place_an
     assert len(failed) == 1 and "ask_moderator by slack:T1/UMEMBER failed" in failed[0]
     assert "Error\n" in failed[0] and "relay.py" in failed[0], failed  # its type and place
     assert "zebraquokka" not in caplog.text
+
+
+def test_an_answer_or_a_post_slack_refuses_is_logged_with_the_method_and_slacks_error_code(
+        serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    """The bot was removed from the channel: Slack refuses the answer to a mention and the
+    post of "Ask a moderator" with `not_in_channel`. Each is one line naming the Web API
+    method and Slack's error code, never the question or the token."""
+    serve.event(mention_event(f"{MENTION} the zebraquokka weather on mars?"))
+    decline, = fake.wait_for("chat.postMessage")
+    fake.refuse["chat.postMessage"] = "not_in_channel"
+    serve.event(mention_event(f"{MENTION} who sets the zebraquokka milestones?"))
+    fake.wait_for("chat.postMessage", 2)
+    _quiet(caplog)
+    fake.refuse["chat.postMessage"] = "not_in_channel"
+    ask = next(b for b in buttons(decline["blocks"]) if b["text"]["text"] == "Ask a moderator")
+    serve.click(ask, message=decline)
+    fake.wait_for("response_url")
+    _quiet(caplog)
+    refused = [r.getMessage() for r in caplog.records if "not_in_channel" in r.getMessage()]
+    assert len(refused) == 2, refused
+    assert all("chat.postMessage refused: not_in_channel" in line and "\n" not in line
+               for line in refused), refused
+    assert "zebraquokka" not in caplog.text and "xoxb" not in caplog.text
+
+
+def test_a_private_answer_whose_notice_slack_refuses_is_given_up_naming_the_refusal(
+        app: App, serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    """The DM went out, the notice in the channel was refused: not answered again (the DM
+    would come twice), and the line says which call Slack refused and why."""
+    link_member(app)
+    fake.refuse_in["CGENERAL"] = "not_in_channel"
+    serve.event(mention_event(f"{MENTION} was my logo milestone funded?"))
+    fake.wait_for("chat.postMessage", 2)
+    _quiet(caplog)
+    given_up = [r.getMessage() for r in caplog.records if "given up" in r.getMessage()]
+    assert len(given_up) == 1 and "chat.postMessage refused: not_in_channel" in given_up[0]
+    assert [m["channel"] for m in fake.of("chat.postMessage")] == ["DUMEMBER", "CGENERAL"]
