@@ -48,6 +48,11 @@ class HandoffStore(Protocol):
         """Queue the member's latest offered question, if any is recent enough."""
         ...
 
+    def withdraw(self, handoff_id: int) -> bool:
+        """Take a queued hand-off out of the queue, as the member's offer again (its post to
+        the moderators failed); False when it is not queued (any more)."""
+        ...
+
     def queued(self) -> list[Handoff]:
         """The queue, oldest first."""
         ...

@@ -89,6 +89,13 @@ class FakeHandoffStore:
                 return queued
         return None
 
+    def withdraw(self, handoff_id: int) -> bool:
+        for i, h in enumerate(self.items):
+            if h.id == handoff_id and h.status == "queued":
+                self.items[i] = dataclasses.replace(h, status="offered")
+                return True
+        return False
+
     def queued(self) -> list[Handoff]:
         return [h for h in self.items if h.status == "queued"]
 

@@ -237,6 +237,22 @@ def test_asking_for_a_moderator_queues_only_the_members_latest_declined_question
     assert [h.question for h in handoffs.queued()] == ["second question"]
 
 
+def test_a_withdrawn_question_leaves_the_queue_and_asking_again_queues_it_once(
+    engine: Engine,
+) -> None:
+    handoffs = SqlHandoffStore(engine)
+    handoffs.offer("alice", "slack", False, "is there wifi on the moon")
+    queued = handoffs.queue_last_offer("alice", OFFER_LIFETIME)
+    assert queued is not None
+
+    assert handoffs.withdraw(queued.id) is True
+    assert handoffs.queued() == [] and handoffs.get(queued.id) is None
+    assert handoffs.withdraw(queued.id) is False  # not queued any more
+    again = handoffs.queue_last_offer("alice", OFFER_LIFETIME)
+    assert again is not None and again.question == "is there wifi on the moon"
+    assert [h.id for h in handoffs.queued()] == [again.id]
+
+
 def test_one_members_request_leaves_another_members_offer_untouched(engine: Engine) -> None:
     handoffs = SqlHandoffStore(engine)
     handoffs.offer("alice", "discord", False, "alice asks")

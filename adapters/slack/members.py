@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncRespond
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import (
@@ -25,7 +26,7 @@ from adapters.slack.blocks import (
     read_carried,
     replaced,
 )
-from adapters.slack.refusals import refusal_told
+from adapters.slack.failures import guarded
 from adapters.slack.relay import pass_to_moderators, relay_reply
 from adapters.slack.runtime import PartlyPosted, SlackRuntime
 from adapters.slack.translate import (
@@ -37,6 +38,7 @@ from adapters.slack.translate import (
     plain_text,
     team_of,
 )
+from adapters.slack.web_api import refusal
 from bot import commands
 from bot.assistant import HELP_ENTRY, HUMAN_ENTRY, MAX_MESSAGE
 from bot.errors import UserError
@@ -83,7 +85,8 @@ async def deliver(client: AsyncWebClient, channel: str, user: str, thread: str |
                                               **slack.as_kwargs())
         except Exception as exc:
             if posted:
-                raise PartlyPosted(type(exc).__name__) from exc
+                raise PartlyPosted(refusal(exc) if isinstance(exc, SlackApiError)
+                                   else type(exc).__name__) from exc
             raise
 
 
@@ -162,6 +165,7 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
     """Add the members' listeners."""
 
     @bolt.event("app_mention")
+    @guarded(rt)
     async def mentioned(ack: AsyncAck, body: dict[str, Any], event: dict[str, Any],
                         client: AsyncWebClient, context: dict[str, Any]) -> None:
         with rt.in_hand():
@@ -172,6 +176,7 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
             await answer(rt, client, body, event, text, event.get("thread_ts") or event["ts"])
 
     @bolt.event("message")
+    @guarded(rt)
     async def message_posted(ack: AsyncAck, body: dict[str, Any], event: dict[str, Any],
                              client: AsyncWebClient, context: dict[str, Any]) -> None:
         with rt.in_hand():
@@ -181,24 +186,28 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
 
 
     @bolt.command("/faq")
+    @guarded(rt)
     async def faq(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         text = plain_text(str(command.get("text") or ""))
         await _command(rt, command, respond, text or "faq list", question=text, share=True)
 
     @bolt.command("/contract")
+    @guarded(rt)
     async def contract(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         named = plain_text(str(command.get("text") or ""))
         await _command(rt, command, respond, f"contract status {named}".strip())
 
     @bolt.command("/link")
+    @guarded(rt)
     async def link(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         await _command(rt, command, respond, f"/link {plain_text(str(command.get('text') or ''))}"
                        .strip())
 
     @bolt.action(re.compile(f"^({RATE_HELPFUL}|{RATE_UNHELPFUL})$"))
+    @guarded(rt)
     async def rated(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                     respond: AsyncRespond) -> None:
         await ack()
@@ -213,7 +222,7 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
                       **replaced(_shown_text(body), rt.text(reply)).as_kwargs())
 
     @bolt.action(re.compile(rf"^{PICK}_\d+$"))
-    @refusal_told(rt)
+    @guarded(rt)
     async def picked(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                      client: AsyncWebClient, respond: AsyncRespond) -> None:
         await ack()
@@ -234,7 +243,7 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
                 await respond(replace_original=True, **slack.as_kwargs())
 
     @bolt.action(ASK_MODERATOR)
-    @refusal_told(rt)
+    @guarded(rt)
     async def ask_moderator(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                             client: AsyncWebClient, respond: AsyncRespond) -> None:
         await ack()
@@ -247,6 +256,7 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
         await pass_to_moderators(rt, client, body, message, carried, respond)
 
     @bolt.action(SHARE)
+    @guarded(rt)
     async def share(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                     client: AsyncWebClient, respond: AsyncRespond) -> None:
         await ack()

@@ -20,7 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.cli.inbox import MAX_DAYS, stats_lines
 from adapters.slack import modals
 from adapters.slack.blocks import actions, button, cut, section
-from adapters.slack.refusals import refusal_told
+from adapters.slack.failures import guarded
 from adapters.slack.runtime import SlackRuntime
 from adapters.slack.translate import identity, is_id, plain_text, team_of
 from bot.errors import EditConflict, UserError
@@ -117,7 +117,7 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
                       text=escape_slack(exc.message))
 
     @bolt.command("/faq-admin")
-    @refusal_told(rt)
+    @guarded(rt)
     async def faq_admin(ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient,
                         respond: AsyncRespond) -> None:
         await ack()
@@ -149,7 +149,7 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
             await refuse(respond, exc)
 
     @bolt.action(modals.PICK_ENTRY)
-    @refusal_told(rt)
+    @guarded(rt)
     async def entry_picked(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                            client: AsyncWebClient) -> None:
         await ack()
@@ -184,7 +184,7 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
             request, mod.actor, granted=mod.granted), "FAQ saved")
 
     @bolt.action(re.compile(r"^inbox_(attach_open|create_open|dismiss|accept|reject)$"))
-    @refusal_told(rt)
+    @guarded(rt)
     async def inbox_action(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                            client: AsyncWebClient, respond: AsyncRespond) -> None:
         await ack()
@@ -227,7 +227,7 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
             request, mod.actor, granted=mod.granted), "Inbox")
 
     @bolt.shortcut(ADD_TO_FAQ)
-    @refusal_told(rt)
+    @guarded(rt)
     async def add_to_faq(ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient,
                          respond: AsyncRespond) -> None:
         await ack()

@@ -11,7 +11,7 @@ from slack_bolt.async_app import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import SlackMessage
-from adapters.slack.runtime import SlackRuntime
+from adapters.slack.runtime import SlackRuntime, outcome_unknown
 from adapters.slack.translate import is_id, plain_text, team_of
 from bot.messages import Incoming, Reply
 from bot.redaction import without_codes
@@ -60,7 +60,10 @@ async def _member_target(client: AsyncWebClient, body: dict[str, Any], message: 
 async def pass_to_moderators(rt: SlackRuntime, client: AsyncWebClient, body: dict[str, Any],
                              clicked: Incoming, carried: dict[str, str],
                              respond: AsyncRespond) -> None:
-    """Queue the member's question for the moderators and post it to their channel."""
+    """Queue the member's question for the moderators and post it to their channel.
+
+    When Slack refuses the post (or opening the DM a reply would reach), the question leaves
+    the queue again: the member is told to try again (`failures`), and trying queues it once."""
     question = carried.get("q", "")
     message = Incoming(text=f"moderator {question}".strip(), user=clicked.user,
                        platform=clicked.platform, channel=clicked.channel,
@@ -75,10 +78,15 @@ async def pass_to_moderators(rt: SlackRuntime, client: AsyncWebClient, body: dic
             link = await _permalink(client, clicked.channel, asked_at)
         text = rt.text(Reply("moderator_question", {
             "asker": mention(user), "question": without_codes(question), "link": link}))
-        posted = await client.chat_postMessage(channel=channel, text=text, blocks=[
-            {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000],
-                                         "verbatim": True}}])
-        target = await _member_target(client, body, clicked, user)
+        try:
+            target = await _member_target(client, body, clicked, user)
+            posted = await client.chat_postMessage(channel=channel, text=text, blocks=[
+                {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000],
+                                             "verbatim": True}}])
+        except Exception as exc:  # not posted (unless Slack's answer was lost): not queued
+            if not outcome_unknown(exc):
+                await rt.call(rt.app.handoffs.withdraw, reply.context["handoff"])
+            raise
         await rt.call(rt.store.link_thread, relay_key(channel, str(posted["ts"])), target,
                       rt.clock())
     await respond(replace_original=True, **rt.message(reply).as_kwargs())

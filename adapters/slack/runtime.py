@@ -16,13 +16,17 @@ from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
 import aiohttp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import OperationalError
 
 from adapters.limits import RateLimit
 from adapters.slack.blocks import SlackMessage, message
 from adapters.slack.config import SlackConfig
 from adapters.slack.translate import identity
+from adapters.slack.web_api import refusal
 from bot.app import App
+from bot.errors import Unavailable, described
 from bot.messages import Reply
 from bot.storage.platform_store import SqlPlatformStore
 
@@ -36,6 +40,8 @@ T = TypeVar("T")
 CORE_THREADS = 4
 GROUP_TTL = 300.0  # seconds the moderators' user group is trusted before it is asked again
 _GROUP_ID = re.compile(r"^S[A-Z0-9]+$")
+# The database not answering: an outage, a restart, a SQLite lock held past the busy wait.
+DATABASE_AWAY = (OperationalError, Unavailable)
 
 
 @dataclass
@@ -163,7 +169,8 @@ class SlackRuntime:
 
         `prepare` (the core's blocking work and the rendering) runs with the claim in one trip
         to the adapter's threads, `send` (the Web API calls) on the loop. When `prepare` fails,
-        or Slack refuses the answer, the claim is released so that a retry is answered; when
+        or Slack refuses the answer, the claim is released so that a retry is answered (the
+        database not answering is one log line: no claim was written, nothing is answered); when
         Slack cannot be reached or does not answer in time, the message may have been posted,
         and when part of the answer was posted (`PartlyPosted`), the answer is given up
         (logged by id) rather than risk answering twice.
@@ -178,8 +185,12 @@ class SlackRuntime:
 
         try:
             prepared = await self.call(claimed)
-        except Exception as exc:  # logged by id and type only: messages quote members' words
-            await self._release(key, event_id, exc)
+        except DATABASE_AWAY as exc:  # the claim could not be written: nothing to release
+            log.warning("slack event %s: the database is not answering (%s); not answered",
+                        event_id, type(exc).__name__)
+            return
+        except Exception as exc:
+            await self._release(key, event_id, described(exc))
             return
         if prepared is None:
             log.info("slack event %s: already answered (a retry)", event_id)
@@ -189,27 +200,30 @@ class SlackRuntime:
         except PartlyPosted as exc:
             log.error("slack event %s: part of the answer was posted, the rest failed; "
                       "given up: %s", event_id, exc)
+        except SlackApiError as exc:
+            await self._release(key, event_id, refusal(exc))
         except Exception as exc:
-            if _outcome_unknown(exc):
+            if outcome_unknown(exc):
                 log.error("slack event %s: the answer may not have been posted; given up: %s",
                           event_id, type(exc).__name__)
             else:
-                await self._release(key, event_id, exc)
+                await self._release(key, event_id, described(exc))
 
-    async def _release(self, key: str | None, event_id: object, exc: Exception) -> None:
+    async def _release(self, key: str | None, event_id: object, failure: str) -> None:
+        """Log a failure (Slack's refusal, or the type and place: messages quote members'
+        words), and release the event's claim for a retry."""
+        log.error("slack event %s failed; released for a retry: %s", event_id, failure)
         if key is not None:
             await self.call(self.store.release, key)
-        log.error("slack event %s failed and was released for a retry: %s", event_id,
-                  type(exc).__name__)
 
 
 class PartlyPosted(Exception):
     """A reply's message failed after an earlier one of it was posted (a DM, then the notice
     in the channel): answering the event again would post that one twice. Its text is the
-    failure's type name."""
+    failure's type name, or Slack's refusal (`web_api.refusal`)."""
 
 
-def _outcome_unknown(exc: Exception) -> bool:
+def outcome_unknown(exc: Exception) -> bool:
     """Whether a Web API call failed without Slack's answer (after the client's retries), so
     that the message may have been posted."""
     return isinstance(exc, (aiohttp.ClientError, asyncio.TimeoutError))

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any
 from urllib.error import URLError
 
 import aiohttp
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -42,6 +44,19 @@ RETRIED_ERRORS: list[type[Exception]] = [URLError, ConnectionError, TimeoutError
 # Methods that post a new message each time they are called: not repeated after a timeout.
 POSTING = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.scheduleMessage",
                      "chat.meMessage", "files.upload", "files.completeUploadExternal"})
+_CODE = re.compile(r"^[A-Za-z0-9_.]{1,60}$")  # Slack's error codes and method names
+
+
+def refusal(exc: SlackApiError) -> str:
+    """A Web API call Slack refused, for the log: the method and Slack's error code
+    (`chat.postMessage refused: not_in_channel`), never the payload or the token."""
+    data = exc.response.data if isinstance(exc.response.data, dict) else {}
+    method = str(exc.response.api_url).rstrip("/").rsplit("/", 1)[-1]
+    return f"{_code(method)} refused: {_code(data.get('error'))}"
+
+
+def _code(value: object) -> str:
+    return str(value) if isinstance(value, str) and _CODE.match(value) else "?"
 
 
 def _posts(request: HttpRequest) -> bool:

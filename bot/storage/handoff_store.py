@@ -78,6 +78,21 @@ class SqlHandoffStore:
             row.queued_at = datetime.now(UTC)
             return _handoff(row)
 
+    def withdraw(self, handoff_id: int) -> bool:
+        """Put a queued hand-off back as the member's offer, so that asking again queues it
+        once; False when it is not queued (a moderator closed it meanwhile)."""
+        with Session(self._engine) as session, session.begin():
+            row = session.scalars(
+                select(HandoffRow)
+                .where(HandoffRow.id == handoff_id, HandoffRow.status == "queued")
+                .with_for_update()
+            ).first()
+            if row is None:
+                return False
+            row.status = "offered"
+            row.queued_at = None
+            return True
+
     def queued(self) -> list[Handoff]:
         """The moderators' queue, oldest first."""
         with Session(self._engine) as session:

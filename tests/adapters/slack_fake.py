@@ -51,8 +51,12 @@ class FakeSlack:
     fail: dict[str, int] = field(default_factory=dict)  # method -> status to answer once
     # method -> Slack's error code to answer once with (200 and `"ok": false`, as Slack does)
     refuse: dict[str, str] = field(default_factory=dict)
+    # method -> the body to answer once with instead of the usual (Slack's answer changed)
+    answer: dict[str, dict[str, Any]] = field(default_factory=dict)
     # channel -> status to answer the next chat.postMessage to it with, once
     fail_in: dict[str, int] = field(default_factory=dict)
+    # channel -> Slack's error code to refuse the next chat.postMessage to it with, once
+    refuse_in: dict[str, str] = field(default_factory=dict)
     # method -> seconds to wait once before answering (the call is done and recorded first)
     delay: dict[str, float] = field(default_factory=dict)
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
@@ -138,8 +142,14 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": "fake_failure"}, status=status)
         with self._lock:
             refused = self.refuse.pop(method, None)
+            if refused is None and method == "chat.postMessage":
+                refused = self.refuse_in.pop(str(params.get("channel")), None)
         if refused is not None:
             return web.json_response({"ok": False, "error": refused})
+        with self._lock:
+            instead = self.answer.pop(method, None)
+        if instead is not None:
+            return web.json_response(instead)
         body: dict[str, Any] = {"ok": True}
         if method == "auth.test":
             body |= {"user_id": BOT_USER, "team_id": TEAM, "bot_id": "BBOT", "user": "forumbot",

@@ -5,9 +5,12 @@ no member's words."""
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,6 +18,7 @@ import pytest
 
 from bot.app import App
 from bot.contracts.demo import demo_dataset
+from bot.settings import sqlite_url
 from tests.adapters.slack_fake import (
     BOT_USER,
     FakeSlack,
@@ -36,6 +40,13 @@ def _quiet(caplog: pytest.LogCaptureFixture, settle: float = 0.5) -> None:
     time.sleep(settle)  # what runs after the ack has its turn
     crashes = [r for r in caplog.records if r.exc_info or "Exception in ASGI" in r.getMessage()]
     assert not crashes, [r.getMessage() for r in crashes]
+
+
+def _failures(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """Log records with a traceback, of errors Bolt handled, or of its ack race (an error
+    right after `ack()` made Bolt wait three seconds and answer 404)."""
+    return [r.getMessage()[:200] for r in caplog.records
+            if r.exc_info or r.name.startswith(("slack_bolt", "forumbot.slack.library"))]
 
 
 def _sent(fake: FakeSlack) -> list[str]:
@@ -298,3 +309,96 @@ def test_a_slash_command_whose_response_url_is_not_a_url_is_refused_and_changes_
     assert app.links.link_of("slack:T1/UMEMBER") is None  # the code was not used up
     assert not _sent(fake)
     _quiet(caplog)
+
+
+def test_a_moderators_command_click_or_a_mention_while_the_database_is_away_is_one_log_line(
+        make_app: Callable[..., App], tmp_path: Path, fake: FakeSlack,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The database's folder moved away: every new connection fails, as in an outage. A
+    moderator is told privately to try again; a mention gets no answer (its claim could not
+    be written) and no traceback."""
+    folder = tmp_path / "data"
+    app = make_app(sqlite_url(folder / "forumbot.db"))
+    serve = Serve(app, fake)
+    try:
+        app.engine.dispose()
+        folder.rename(tmp_path / "away")
+        responses = [
+            serve.command("/faq-admin", "inbox", user="UMOD"),
+            serve.command("/faq-admin", "stats", user="UMOD"),
+            serve.interact(_click(user={"id": "UMOD"}, response_url=fake.response_url("r"),
+                                  actions=[{"type": "button", "action_id": "inbox_dismiss",
+                                            "value": "1"}])),
+            serve.event(mention_event(f"{MENTION} who sets the zebraquokka milestones?"))]
+        told = fake.wait_for("response_url", 3)
+        _quiet(caplog)
+    finally:
+        serve.stop()
+    assert [r.status_code for r in responses] == [200] * 4
+    assert [t["response_type"] for t in told] == ["ephemeral"] * 3
+    assert all("try this again" in t["text"] for t in told), told
+    assert not fake.of("chat.postMessage")
+    assert not _failures(caplog), _failures(caplog)
+    away = [r for r in caplog.records if "database is not answering" in r.getMessage()]
+    assert len(away) == 4 and all(r.name.startswith("adapters.slack") and "\n" not in
+                                  r.getMessage() for r in away), [r.getMessage() for r in away]
+    assert "zebraquokka" not in caplog.text
+
+
+def test_an_unexpected_failure_after_a_click_is_logged_once_by_type_and_place_and_told(
+        app: App, serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    """Slack's answer to opening the member's DM lacks the channel (a KeyError in our code):
+    one log line with the error's type and where it was raised, never the member's words;
+    the member is told privately that something went wrong, and nothing stays queued."""
+    serve.event(message_event("what is the zebraquokka weather on mars", channel="DMEMBER"))
+    decline, = fake.wait_for("chat.postMessage")
+    ask = next(b for b in buttons(decline["blocks"]) if b["text"]["text"] == "Ask a moderator")
+    fake.answer["conversations.open"] = {"ok": True}
+    response = serve.click(ask, channel="DMEMBER", ephemeral=True)
+    told, = fake.wait_for("response_url")
+    _quiet(caplog)
+    assert response.status_code == 200
+    assert told["response_type"] == "ephemeral" and "went wrong" in told["text"]
+    assert app.handoffs.queued() == []
+    assert not _failures(caplog), _failures(caplog)
+    failed = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(failed) == 1 and "ask_moderator by slack:T1/UMEMBER failed" in failed[0]
+    assert "Error\n" in failed[0] and "relay.py" in failed[0], failed  # its type and place
+    assert "zebraquokka" not in caplog.text
+
+
+def test_an_answer_or_a_post_slack_refuses_is_logged_with_the_method_and_slacks_error_code(
+        serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    """The bot was removed from the channel: Slack refuses the answer to a mention and the
+    post of "Ask a moderator" with `not_in_channel`. Each is one line naming the Web API
+    method and Slack's error code, never the question or the token."""
+    serve.event(mention_event(f"{MENTION} the zebraquokka weather on mars?"))
+    decline, = fake.wait_for("chat.postMessage")
+    fake.refuse["chat.postMessage"] = "not_in_channel"
+    serve.event(mention_event(f"{MENTION} who sets the zebraquokka milestones?"))
+    fake.wait_for("chat.postMessage", 2)
+    _quiet(caplog)
+    fake.refuse["chat.postMessage"] = "not_in_channel"
+    ask = next(b for b in buttons(decline["blocks"]) if b["text"]["text"] == "Ask a moderator")
+    serve.click(ask, message=decline)
+    fake.wait_for("response_url")
+    _quiet(caplog)
+    refused = [r.getMessage() for r in caplog.records if "not_in_channel" in r.getMessage()]
+    assert len(refused) == 2, refused
+    assert all("chat.postMessage refused: not_in_channel" in line and "\n" not in line
+               for line in refused), refused
+    assert "zebraquokka" not in caplog.text and "xoxb" not in caplog.text
+
+
+def test_a_private_answer_whose_notice_slack_refuses_is_given_up_naming_the_refusal(
+        app: App, serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    """The DM went out, the notice in the channel was refused: not answered again (the DM
+    would come twice), and the line says which call Slack refused and why."""
+    link_member(app)
+    fake.refuse_in["CGENERAL"] = "not_in_channel"
+    serve.event(mention_event(f"{MENTION} was my logo milestone funded?"))
+    fake.wait_for("chat.postMessage", 2)
+    _quiet(caplog)
+    given_up = [r.getMessage() for r in caplog.records if "given up" in r.getMessage()]
+    assert len(given_up) == 1 and "chat.postMessage refused: not_in_channel" in given_up[0]
+    assert [m["channel"] for m in fake.of("chat.postMessage")] == ["DUMEMBER", "CGENERAL"]

@@ -225,6 +225,26 @@ def test_a_moderator_mentioning_the_bot_in_a_relay_thread_is_relayed_and_not_ans
     assert [m["channel"] for m in fake.of("chat.postMessage")].count("CMODS") == 1
 
 
+def test_ask_a_moderator_that_slack_refuses_to_post_queues_nothing_and_a_second_click_once(
+        app: App, serve: Serve, fake: FakeSlack) -> None:
+    """Slack refuses the post to the moderators' channel (the bot is not in it:
+    `not_in_channel`): the member is told to try again, and the moderators' queue holds the
+    question once, after it reached their channel."""
+    serve.event(mention_event(f"{MENTION} what is the weather on mars", ts="1700000800.000100"))
+    decline, = posted(fake)
+    shown = decline | {"ts": "1700000801.000100", "thread_ts": "1700000800.000100"}
+    fake.refuse["chat.postMessage"] = "not_in_channel"
+    serve.click(button(decline, "Ask a moderator"), message=shown)
+    told, = fake.wait_for("response_url")
+    assert told["response_type"] == "ephemeral" and "try again" in told["text"]
+    assert app.handoffs.queued() == []
+    serve.click(button(decline, "Ask a moderator"), message=shown)
+    passed = fake.wait_for("response_url", 2)[1]
+    assert "passed your question" in texts(passed["blocks"])
+    assert len(posted(fake, 3, channel="CMODS")) == 2  # the refused post, then this one
+    assert [h.question for h in app.handoffs.queued()] == ["what is the weather on mars"]
+
+
 def _shown(message: dict[str, Any]) -> str:
     """Everything of a message that Slack displays (button values are not shown)."""
     labels = [b["text"]["text"] for b in buttons(message.get("blocks") or [])]
