@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_profiles
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 
 from adapters.cli.main import run
@@ -19,6 +19,7 @@ from bot.faq.knowledge_pack import KnowledgePack, load_pack
 from bot.resources import knowledge_dir
 from bot.settings import Settings, sqlite_url
 from bot.storage.database import make_engine, upgrade
+from tests.tcp_proxy import TcpProxy
 
 POSTGRES_URL = os.environ.get(
     "FORUMBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -75,6 +76,15 @@ def postgres_database(postgres_server: str) -> Iterator[str]:
     with admin.begin() as conn:
         conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
     admin.dispose()
+
+
+@pytest.fixture
+def proxy(postgres_database: str) -> Iterator[tuple[TcpProxy, str]]:
+    """A proxy to the test's PostgreSQL, and a database URL through it."""
+    url = make_url(postgres_database)
+    tcp = TcpProxy((url.host or "127.0.0.1", url.port or 5432))
+    yield tcp, url.set(port=tcp.port).render_as_string(hide_password=False)
+    tcp.stop()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -1,20 +1,15 @@
-"""A database outage, for real: PostgreSQL behind a TCP proxy that the test stops and restarts."""
+"""A database outage, for real: PostgreSQL behind a TCP proxy (tests/tcp_proxy.py) that the test
+stops and restarts."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import selectors
-import socket
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import anyio
 import httpx
-import pytest
-from sqlalchemy import make_url
 
 from adapters.http_app import create_http_app
 from bot.app import App
@@ -22,6 +17,7 @@ from bot.contracts.importing import dataset_from_json
 from bot.contracts.linking import LinkOutcome
 from bot.contracts.webhook import sign
 from bot.messages import Incoming, Reply
+from tests.tcp_proxy import TcpProxy
 
 MEMBER = "console:alice"
 MODERATOR = "console:ana"
@@ -35,77 +31,6 @@ SEED = {
                        {"seq": 1, "title": "Sketches", "amount": "50.00",
                         "status": "not_funded"}]}],
 }
-
-
-class TcpProxy:
-    """Forwards 127.0.0.1:`port` to a server; `stop` closes every connection, `start` listens
-    again on the same port."""
-
-    def __init__(self, target: tuple[str, int]) -> None:
-        self._target = target
-        self._listener: socket.socket | None = None
-        self._sockets: set[socket.socket] = set()
-        self._lock = threading.Lock()
-        self.port = 0
-        self.start()
-
-    def start(self) -> None:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen(64)
-        self.port = listener.getsockname()[1]
-        self._listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
-
-    def stop(self) -> None:
-        with self._lock:
-            for sock in (*self._sockets, *([self._listener] if self._listener else [])):
-                with contextlib.suppress(OSError):  # wakes a thread blocked on it, on Linux
-                    sock.shutdown(socket.SHUT_RDWR)
-                sock.close()
-            self._listener = None
-            self._sockets.clear()
-
-    def _accept(self, listener: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            server = socket.create_connection(self._target)
-            with self._lock:
-                self._sockets.update((client, server))
-            threading.Thread(target=self._pipe, args=(client, server), daemon=True).start()
-
-    def _pipe(self, client: socket.socket, server: socket.socket) -> None:
-        other = {client: server, server: client}
-        with selectors.DefaultSelector() as selector:
-            for sock in other:
-                selector.register(sock, selectors.EVENT_READ)
-            try:
-                while True:
-                    for key, _ in selector.select():
-                        sock = key.fileobj
-                        assert isinstance(sock, socket.socket)
-                        data = sock.recv(65536)
-                        if not data:
-                            return
-                        other[sock].sendall(data)
-            except (OSError, ValueError):
-                return
-            finally:
-                for sock in other:
-                    sock.close()
-
-
-@pytest.fixture
-def proxy(postgres_database: str) -> Iterator[tuple[TcpProxy, str]]:
-    """A proxy to the test's PostgreSQL, and a database URL through it."""
-    url = make_url(postgres_database)
-    tcp = TcpProxy((url.host or "127.0.0.1", url.port or 5432))
-    yield tcp, url.set(port=tcp.port).render_as_string(hide_password=False)
-    tcp.stop()
 
 
 def _webhook(app: App) -> httpx.Response:

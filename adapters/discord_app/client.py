@@ -16,7 +16,8 @@ from discord import app_commands
 from adapters.discord_app import buttons, commands, forms, messages, moderation
 from adapters.discord_app.buttons import BUTTONS, known_custom_id
 from adapters.discord_app.config import DiscordConfig
-from adapters.discord_app.desk import DATABASE_AWAY, DiscordDesk, database_away, log_failure
+from adapters.discord_app.desk import DiscordDesk, database_away, log_failure
+from bot.storage.database import DATABASE_AWAY
 
 log = logging.getLogger(__name__)
 

@@ -19,16 +19,16 @@ from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar, cast
 
 import discord
-from sqlalchemy.exc import OperationalError
 
 from adapters.discord_app import translate
 from adapters.discord_app.config import DiscordConfig
 from adapters.limits import SUGGESTIONS_PER_WINDOW, RateLimit
 from bot.app import App
 from bot.delivery import take_pending
-from bot.errors import UNAVAILABLE, Unavailable
+from bot.errors import UNAVAILABLE
 from bot.messages import Incoming, Reply
 from bot.rendering import Trusted
+from bot.storage.database import DATABASE_AWAY
 from bot.storage.outbox_store import SqlOutbox
 from bot.storage.platform_store import SqlPlatformStore
 
@@ -42,8 +42,6 @@ CUT = " … (cut here: `forumbot handoffs` shows it all)"  # the end of a questi
 
 Handler = Callable[P, Coroutine[Any, Any, None]]
 
-# The database not answering: an outage, a restart, a SQLite lock held past the busy wait.
-DATABASE_AWAY = (OperationalError, Unavailable)
 
 
 def guarded(handler: Handler[P]) -> Handler[P]:

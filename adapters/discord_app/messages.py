@@ -19,6 +19,7 @@ from adapters.discord_app.desk import DiscordDesk, guarded, kwargs_for
 from bot.faq.entries import PERSONAL_TOPICS
 from bot.faq.policy import Outcome
 from bot.messages import Delivery, Incoming, Reply, deliveries
+from bot.storage.database import DATABASE_AWAY
 
 log = logging.getLogger(__name__)
 FOLLOW_UP_HISTORY = 50  # messages of a help-forum thread searched for an answer given already
@@ -112,9 +113,15 @@ def _answered(desk: DiscordDesk, message_id: int, incoming: Incoming
               ) -> tuple[Reply, list[tuple[Delivery, list[str]]]] | None:
     """The core's reply and its deliveries rendered (each in as many messages as it takes),
     in a worker thread (the event loop only sends them); None when another process claimed
-    the message first."""
-    if not desk.claim(message_id):
-        return None
+    the message first. While the database is not answering, the message is answered from
+    memory without its claim (a second answer, were another process to receive it too, is
+    better than none)."""
+    try:
+        if not desk.claim(message_id):
+            return None
+    except DATABASE_AWAY as exc:
+        log.warning("discord message %s: the database is not answering (%s); answered "
+                    "without its once-only claim", message_id, type(exc).__name__)
     reply = desk.app.assistant.handle(incoming)
     return reply, [(d, desk.render_pieces(d.reply)) for d in deliveries(incoming, reply)]
 

@@ -23,11 +23,12 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from adapters.slack.runtime import DATABASE_AWAY, SlackRuntime
+from adapters.slack.runtime import SlackRuntime
 from adapters.slack.translate import identity, is_id, team_of
 from adapters.slack.web_api import refusal
 from bot.errors import UNAVAILABLE, described
 from bot.messages import Reply
+from bot.storage.database import DATABASE_AWAY
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,6 @@ from typing import Any, ParamSpec, TypeVar
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy.exc import OperationalError
 
 from adapters.limits import RateLimit
 from adapters.slack.blocks import SlackMessage, message
@@ -26,8 +25,9 @@ from adapters.slack.config import SlackConfig
 from adapters.slack.translate import identity
 from adapters.slack.web_api import refusal
 from bot.app import App
-from bot.errors import Unavailable, described
+from bot.errors import described
 from bot.messages import Reply
+from bot.storage.database import DATABASE_AWAY
 from bot.storage.platform_store import SqlPlatformStore
 
 log = logging.getLogger(__name__)
@@ -40,8 +40,6 @@ T = TypeVar("T")
 CORE_THREADS = 4
 GROUP_TTL = 300.0  # seconds the moderators' user group is trusted before it is asked again
 _GROUP_ID = re.compile(r"^S[A-Z0-9]+$")
-# The database not answering: an outage, a restart, a SQLite lock held past the busy wait.
-DATABASE_AWAY = (OperationalError, Unavailable)
 
 
 @dataclass
@@ -169,8 +167,10 @@ class SlackRuntime:
 
         `prepare` (the core's blocking work and the rendering) runs with the claim in one trip
         to the adapter's threads, `send` (the Web API calls) on the loop. When `prepare` fails,
-        or Slack refuses the answer, the claim is released so that a retry is answered (the
-        database not answering is one log line: no claim was written, nothing is answered); when
+        or Slack refuses the answer, the claim is released so that a retry is answered (while
+        the database is not answering, the event is answered from memory without a claim: Slack
+        delivers an event again only when its ack failed, and a second answer then is better
+        than none for every question); when
         Slack cannot be reached or does not answer in time, the message may have been posted,
         and when part of the answer was posted (`PartlyPosted`), the answer is given up
         (logged by id) rather than risk answering twice.
@@ -179,16 +179,18 @@ class SlackRuntime:
         key = f"slack:event:{event_id}" if isinstance(event_id, str) and event_id else None
 
         def claimed() -> tuple[T] | None:  # None: claimed before
-            if key is not None and not self.store.claim(key, self.clock()):
-                return None
+            nonlocal key
+            try:
+                if key is not None and not self.store.claim(key, self.clock()):
+                    return None
+            except DATABASE_AWAY as exc:  # answered from memory: nothing claimed to release
+                log.warning("slack event %s: the database is not answering (%s); answered "
+                            "without its once-only claim", event_id, type(exc).__name__)
+                key = None
             return (prepare(),)
 
         try:
             prepared = await self.call(claimed)
-        except DATABASE_AWAY as exc:  # the claim could not be written: nothing to release
-            log.warning("slack event %s: the database is not answering (%s); not answered",
-                        event_id, type(exc).__name__)
-            return
         except Exception as exc:
             await self._release(key, event_id, described(exc))
             return

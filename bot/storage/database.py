@@ -39,6 +39,11 @@ class DatabaseUnavailable(OperationalError, Unavailable):
         self.message = UNAVAILABLE
 
 
+# What a caller meets when the database does not answer: a lost or refused server connection
+# (`DatabaseUnavailable`), SQLite's file gone or its lock held past the busy wait.
+DATABASE_AWAY = (OperationalError, Unavailable)
+
+
 def _connection_lost(context: ExceptionContext) -> None:
     """Turn a lost or refused connection into `DatabaseUnavailable`; other errors stay."""
     error = context.sqlalchemy_exception

@@ -38,6 +38,7 @@ from bot.app import App, utc_now
 from bot.contracts.importing import dataset_from_json
 from bot.faq.policy import Outcome
 from bot.settings import sqlite_url
+from tests.tcp_proxy import TcpProxy
 
 UNSURE = "milestone"
 
@@ -459,6 +460,33 @@ def test_a_member_sending_autocomplete_requests_without_end_gets_empty_ones_past
             some, = await fake.wait_for(lambda: fake.callbacks(other))
             assert some["data"]["choices"]
     run(scenario)
+
+
+@pytest.mark.postgres
+def test_while_postgresql_is_away_a_mention_is_answered_from_memory_without_its_claim(
+        make_app: Callable[..., App], proxy: tuple[TcpProxy, str],
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """As the README promises for an outage: FAQ questions are still answered. The message's
+    once-only claim cannot be written, so it is answered without it (one log line)."""
+    tcp, url = proxy
+    app = make_app(url)
+
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, _):
+            tcp.stop()
+            try:
+                asked = await fake.mention(MEMBER, "who sets the zebraquokka milestones?",
+                                           GENERAL)
+                body, = await fake.wait_for(lambda: posted(fake, GENERAL))
+            finally:
+                tcp.start()
+            assert "The client sets the milestones" in body["content"], body["content"]
+            assert body["message_reference"]["message_id"] == int(asked["id"])
+    run(scenario)
+    assert not tracebacks(caplog)
+    unclaimed = [r.getMessage() for r in caplog.records if "once-only claim" in r.getMessage()]
+    assert len(unclaimed) == 1 and "\n" not in unclaimed[0], unclaimed
+    assert "zebraquokka" not in caplog.text
 
 
 def test_a_moderators_command_while_the_database_is_away_is_told_to_try_again_in_one_log_line(
