@@ -4,7 +4,10 @@ Starts the fake Discord of the tests (tests/adapters/fake_discord.py) on 127.0.0
 `forumbot serve` subprocess (the real CLI, discord.py pointed at the fake by patching
 `discord.http.Route.BASE` before `main()`), waits until it is connected, then injects
 MESSAGE_CREATE mentions at a fixed rate from many members and measures, on the fake's side:
-  * answers per second: answers posted / (last answer - first mention);
+  * answers per second: the intervals between the first answer and the last, per second
+    (answers - 1) / (last answer - first answer): the offered rate for a process that keeps
+    up, its own rate for one that falls behind (answers / (last answer - first mention), the
+    formula before, stays below the offered rate by construction);
   * latency from the event sent on the gateway to the answer's REST post, p50/p99/max.
 Bounded: --count mentions (default 3,000), --timeout seconds (default 90). The questions mix
 confident answers, "did you mean" choices and declines, as members ask. Nothing is asserted;
@@ -116,8 +119,9 @@ async def bench(rate: float, count: int, timeout: float, users: int, database: s
     if not latencies:
         print("no answers arrived")
         return
-    span = max(got.values()) - first
-    per_second = len(latencies) / span
+    answered_at = [got[i] for i in sent if i in got]
+    span = max(answered_at) - min(answered_at)
+    per_second = (len(answered_at) - 1) / span if span > 0 else 0.0
     p50, p99 = percentile(latencies, 0.50), percentile(latencies, 0.99)
     print(f"{'mentions':>10} {'answered':>9} {'answers/s':>10} {'p50 ms':>8} {'p99 ms':>8} "
           f"{'max ms':>8}")
@@ -136,7 +140,7 @@ async def bench(rate: float, count: int, timeout: float, users: int, database: s
           f"ms of CPU per answer (same cores)")
     print(f"target: >= 200 answers/s: {'pass' if per_second >= 200 else 'FAIL'}; "
           f"p99 <= 200 ms: {'pass' if p99 <= 200 else 'FAIL'} "
-          f"(offered {rate:g}/s; answers/s cannot exceed the offered rate)")
+          f"(offered {rate:g}/s: a process that keeps up answers at about that rate)")
 
 
 def _own_schema(server: str) -> tuple[str, str]:

@@ -9,7 +9,8 @@ fake Web API served by this script, then sends correctly signed events to
   the events refused while the process had FORUMBOT_SLACK_MAX_PENDING answers in hand
   (Slack would deliver them again later);
 - answers: the time from sending an event to the fake receiving the threaded
-  `chat.postMessage` that answers it, and answers/s (answers / first event to last answer);
+  `chat.postMessage` that answers it, and answers/s ((answers - 1) / (last answer - first
+  answer): the offered rate for a process that keeps up, its own when it falls behind);
 - cpu/ev: the serve process's CPU time per event acked (ack and answer; the refused ones'
   cost included), which a busy machine does not inflate the way it inflates latencies:
   1000 / cpu/ev is what one core could do;
@@ -195,12 +196,12 @@ class PhaseResult:
     busy: int = 0  # refused with 503 while the answers in hand were at FORUMBOT_SLACK_MAX_PENDING
     cpu_s: float = float("nan")  # the serve process's CPU time over the phase
     loop_cpu_s: float = float("nan")  # of which its main thread's (the event loop's)
-    answer_span: float = float("nan")  # seconds from the first event sent to the last answer
+    answer_span: float = 0.0  # seconds from the first answer to the last
     own_cpu_s: float = float("nan")  # this script's CPU time over the phase
 
     def line(self) -> str:
         rate = self.acked / self.seconds if self.seconds else 0.0
-        answers = len(self.answer_ms) / self.answer_span if self.answer_ms else 0.0
+        answers = (len(self.answer_ms) - 1) / self.answer_span if self.answer_span > 0 else 0.0
         cpu_ms = self.cpu_s * 1000 / self.acked if self.acked else float("nan")
         loop_ms = self.loop_cpu_s * 1000 / self.acked if self.acked else float("nan")
         own_ms = self.own_cpu_s * 1000 / self.sent if self.sent else float("nan")
@@ -252,10 +253,11 @@ async def _phase(name: str, client: Loopback, api: FakeWebApi, count: int,
             time.perf_counter() < deadline:
         await asyncio.sleep(0.05)
     answer_ms = [(api.answered[t] - s) * 1000 for t, s in sent_at.items() if t in api.answered]
-    last = max((api.answered[t] for t in sent_at if t in api.answered), default=started)
+    answered_at = [api.answered[t] for t in sent_at if t in api.answered]
+    span = max(answered_at) - min(answered_at) if answered_at else 0.0
     return PhaseResult(name, len(tasks), acked, seconds, ack_ms, answer_ms, busy,
                        _cpu_seconds(pid) - cpu_before, _main_thread_cpu_seconds(pid) - loop_before,
-                       last - started, own_cpu)
+                       span, own_cpu)
 
 
 async def _bench(args: argparse.Namespace, data: Path) -> list[PhaseResult]:
