@@ -82,11 +82,7 @@ class SqlHandoffStore:
         """Put a queued hand-off back as the member's offer, so that asking again queues it
         once; False when it is not queued (a moderator closed it meanwhile)."""
         with Session(self._engine) as session, session.begin():
-            row = session.scalars(
-                select(HandoffRow)
-                .where(HandoffRow.id == handoff_id, HandoffRow.status == "queued")
-                .with_for_update()
-            ).first()
+            row = _queued_row(session, handoff_id)
             if row is None:
                 return False
             row.status = "offered"
@@ -111,11 +107,7 @@ class SqlHandoffStore:
         """Close a queued hand-off, with its audit record and the member's notification, in
         one transaction; None when it is not queued (another moderator closed it first)."""
         with Session(self._engine) as session, session.begin():
-            row = session.scalars(
-                select(HandoffRow)
-                .where(HandoffRow.id == handoff_id, HandoffRow.status == "queued")
-                .with_for_update()
-            ).first()
+            row = _queued_row(session, handoff_id)
             if row is None:
                 return None
             row.status = closing.status
@@ -125,3 +117,12 @@ class SqlHandoffStore:
                 add_notification(session, row.user, row.platform, template, context,
                                  closing.audit.at)
             return _handoff(row)
+
+
+def _queued_row(session: Session, handoff_id: int) -> HandoffRow | None:
+    """The hand-off `handoff_id` if it is queued, locked until the transaction ends."""
+    return session.scalars(
+        select(HandoffRow)
+        .where(HandoffRow.id == handoff_id, HandoffRow.status == "queued")
+        .with_for_update()
+    ).first()
