@@ -367,6 +367,29 @@ def test_while_postgresql_is_away_a_mention_is_answered_from_memory_without_its_
     assert "zebraquokka" not in caplog.text
 
 
+@pytest.mark.postgres
+def test_an_answer_slack_refuses_while_postgresql_is_away_is_not_logged_as_released(
+        make_app: Callable[..., App], proxy: tuple[TcpProxy, str], fake: FakeSlack,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Nothing was claimed, so nothing was released for a retry: the operator's line says
+    so, with Slack's refusal."""
+    tcp, url = proxy
+    app = make_app(url)
+    serve = Serve(app, fake)
+    try:
+        tcp.stop()
+        fake.refuse["chat.postMessage"] = "not_in_channel"
+        serve.event(mention_event(f"{MENTION} who sets the zebraquokka milestones?"))
+        fake.wait_for("chat.postMessage")
+        _quiet(caplog)
+    finally:
+        serve.stop()
+        tcp.start()
+    failed = [r.getMessage() for r in caplog.records if "not_in_channel" in r.getMessage()]
+    assert len(failed) == 1 and "not claimed" in failed[0], failed
+    assert "released" not in failed[0] and "zebraquokka" not in caplog.text
+
+
 def test_an_unexpected_failure_after_a_click_is_logged_once_by_type_and_place_and_told(
         app: App, serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
     """Slack's answer to opening the member's DM lacks the channel (a KeyError in our code):
