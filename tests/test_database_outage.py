@@ -4,12 +4,15 @@ stops and restarts."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 import anyio
 import httpx
+import pytest
+from sqlalchemy import make_url
 
 from adapters.http_app import create_http_app
 from bot.app import App
@@ -17,6 +20,7 @@ from bot.contracts.importing import dataset_from_json
 from bot.contracts.linking import LinkOutcome
 from bot.contracts.webhook import sign
 from bot.messages import Incoming, Reply
+from bot.storage import database
 from tests.tcp_proxy import TcpProxy
 
 MEMBER = "console:alice"
@@ -82,4 +86,29 @@ def test_while_the_database_is_away_faq_questions_are_answered_and_the_rest_wait
 
     tcp.start()
     assert ask(app, "contracts").template == "contract_list"
+    assert ask(app, FAQ_QUESTION) == answer
+
+
+def test_while_another_process_holds_sqlites_write_lock_faq_questions_are_answered_and_writes_wait(
+    make_app: Callable[..., App], sqlite_database: str, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = make_app(sqlite_database)
+    app.contracts.import_dataset(dataset_from_json(json.dumps(SEED)))
+    answer = ask(app, FAQ_QUESTION)
+    monkeypatch.setattr(database, "_BUSY_SECONDS", 0.2)  # SQLite's busy wait, cut short
+    holder = sqlite3.connect(str(make_url(sqlite_database).database), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # a backup or another process, holding on too long
+    try:
+        assert ask(app, FAQ_QUESTION) == answer
+        linked = ask(app, "link K7PQM-R2XWN")
+        edit = ask(app, 'faq alias escrow-basics how does the safe deposit work', MODERATOR)
+        webhook = _webhook(app)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    for reply in (linked, edit):
+        assert reply.template == "error" and "temporarily unavailable" in reply.context["message"]
+    assert webhook.status_code == 503
+    assert 'File "' not in caplog.text  # one line each, no traceback
     assert ask(app, FAQ_QUESTION) == answer

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import DateTime, Engine, bindparam, event, inspect, make_url, text
+from sqlalchemy.orm import Session
 
 from bot.app import App
 from bot.faq.entries import FaqEntry
@@ -20,6 +21,8 @@ from bot.handoff import OFFER_LIFETIME
 from bot.storage.database import current_revision, head_revision, make_engine, upgrade
 from bot.storage.faq_store import SqlFaqStore
 from bot.storage.handoff_store import SqlHandoffStore
+from bot.storage.models import HandoffRow
+from bot.storage.platform_store import SqlPlatformStore
 
 FAQ_COLUMNS = "id, title, kind, answer, alternates, tags, seeded_hash, updated_at"
 
@@ -251,6 +254,27 @@ def test_a_withdrawn_question_leaves_the_queue_and_asking_again_queues_it_once(
     again = handoffs.queue_last_offer("alice", OFFER_LIFETIME)
     assert again is not None and again.question == "is there wifi on the moon"
     assert [h.id for h in handoffs.queued()] == [again.id]
+
+
+def test_a_failed_transaction_writes_nothing_on_a_connection_a_claim_used_before(
+    engine: Engine,
+) -> None:
+    # The per-question statements commit by themselves on PostgreSQL (`one_statement`): the
+    # pooled connection they used must be back in transactions for the next session.
+    taken: list[int] = []
+    event.listen(engine, "checkout", lambda dbapi, _record, _proxy: taken.append(id(dbapi)))
+    assert SqlPlatformStore(engine).claim("slack:event:Ev1", datetime.now(UTC))
+    try:
+        with Session(engine) as session, session.begin():
+            session.add(HandoffRow(user="alice", platform="slack", channel_private=False,
+                                   question="half-written", status="queued",
+                                   created_at=datetime.now(UTC)))
+            session.flush()
+            raise RuntimeError("the second write failed")
+    except RuntimeError:
+        pass
+    assert handoff_statuses(engine) == []
+    assert len(set(taken)) == 1  # one pooled connection served all three
 
 
 def test_one_members_request_leaves_another_members_offer_untouched(engine: Engine) -> None:

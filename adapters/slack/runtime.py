@@ -213,10 +213,12 @@ class SlackRuntime:
 
     async def _release(self, key: str | None, event_id: object, failure: str) -> None:
         """Log a failure (Slack's refusal, or the type and place: messages quote members'
-        words), and release the event's claim for a retry."""
+        words), and release the event's claim, if it has one, for a retry."""
+        if key is None:  # no id, or answered without its claim while the database was away
+            log.error("slack event %s failed (not claimed): %s", event_id, failure)
+            return
         log.error("slack event %s failed; released for a retry: %s", event_id, failure)
-        if key is not None:
-            await self.call(self.store.release, key)
+        await self.call(self.store.release, key)
 
 
 class PartlyPosted(Exception):

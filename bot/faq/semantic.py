@@ -253,14 +253,15 @@ class NearestPhrasing:
     def __init__(self, phrasings: np.ndarray, counts: Sequence[int], temperature: float) -> None:
         self._phrasings, self._temperature = phrasings, temperature
         counts_array = np.asarray(counts, dtype=np.int64)
-        self._empty = counts_array == 0  # a class without phrasings is never nearest
-        starts = np.concatenate([[0], np.cumsum(counts_array)[:-1]])
-        self._starts = np.minimum(starts, max(len(phrasings) - 1, 0))
+        self._classes = len(counts_array)
+        self._held = np.flatnonzero(counts_array)  # a class without phrasings is never nearest
+        self._starts = (np.cumsum(counts_array) - counts_array)[self._held]  # each held's first
 
     def probabilities(self, vector: np.ndarray) -> np.ndarray:
         """One probability per class for one question vector; they sum to 1."""
-        nearest: np.ndarray = np.maximum.reduceat(self._phrasings @ vector, self._starts)
-        nearest[self._empty] = -1.0
+        products = self._phrasings @ vector
+        nearest = np.full(self._classes, -1.0, dtype=products.dtype)
+        nearest[self._held] = np.maximum.reduceat(products, self._starts)
         odds: np.ndarray = _softmax(nearest[None, :] / self._temperature)[0]
         return odds
 

@@ -39,8 +39,9 @@ class DatabaseUnavailable(OperationalError, Unavailable):
         self.message = UNAVAILABLE
 
 
-# What a caller meets when the database does not answer: a lost or refused server connection
-# (`DatabaseUnavailable`), SQLite's file gone or its lock held past the busy wait.
+# What a caller meets when the database does not answer: a lost or refused server connection,
+# SQLite's file gone or its lock held past the busy wait (each `DatabaseUnavailable`), or
+# another `OperationalError` of the driver's.
 DATABASE_AWAY = (OperationalError, Unavailable)
 
 
@@ -51,6 +52,20 @@ def _connection_lost(context: ExceptionContext) -> None:
             context.is_disconnect or (context.connection is None
                                       and isinstance(error, OperationalError))):
         raise DatabaseUnavailable(error) from context.original_exception
+
+
+# SQLite's errors of a database that does not answer: its file cannot be opened (its folder
+# moved or unmounted), or another process held the write lock past the busy wait.
+_SQLITE_AWAY = frozenset({sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_BUSY})
+
+
+def _sqlite_away(context: ExceptionContext) -> None:
+    """Turn SQLite's file that cannot be opened, or its lock held too long, into
+    `DatabaseUnavailable`, as a lost server is; other errors stay."""
+    error, original = context.sqlalchemy_exception, context.original_exception
+    if isinstance(error, OperationalError) and not isinstance(error, DatabaseUnavailable) \
+            and getattr(original, "sqlite_errorcode", None) in _SQLITE_AWAY:
+        raise DatabaseUnavailable(error) from original
 
 
 # A pooled connection idle longer than this is checked with a round trip before it is used.
@@ -156,6 +171,7 @@ def make_engine(url: str) -> Engine:
     if file_backed:
         Path(str(parsed.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": _BUSY_SECONDS})
+    event.listen(engine, "handle_error", _sqlite_away)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -118,6 +118,13 @@ def test_an_entry_is_as_near_as_its_nearest_phrasing_not_as_its_phrasings_on_ave
     assert odds[1] < 1e-6  # an entry without phrasings is never near
 
 
+def test_an_entrys_last_phrasing_counts_when_the_entries_after_it_have_none() -> None:
+    phrasings = np.eye(5, dtype=np.float32)  # five phrasings, each along its own axis
+    question = phrasings[4]  # worded exactly as the second entry's last phrasing
+    odds = NearestPhrasing(phrasings, [2, 3, 0, 0], temperature=0.04).probabilities(question)
+    assert odds.argmax() == 1 and odds[1] > 0.99
+
+
 def test_a_phrasing_typed_exactly_is_answered_with_its_entry(encoder: Encoder,
                                                              engine: Engine) -> None:
     vectors = PhrasingVectors(encoder, SqlVectorStore(engine))
