@@ -167,13 +167,14 @@ class SlackRuntime:
 
         `prepare` (the core's blocking work and the rendering) runs with the claim in one trip
         to the adapter's threads, `send` (the Web API calls) on the loop. When `prepare` fails,
-        or Slack refuses the answer, the claim is released so that a retry is answered (while
-        the database is not answering, the event is answered from memory without a claim: Slack
-        delivers an event again only when its ack failed, and a second answer then is better
-        than none for every question); when
+        or Slack refuses the answer, the claim is released so that a retry is answered. When
         Slack cannot be reached or does not answer in time, the message may have been posted,
         and when part of the answer was posted (`PartlyPosted`), the answer is given up
         (logged by id) rather than risk answering twice.
+
+        While the database is not answering, the event is answered from memory without a
+        claim (`key` becomes None): Slack delivers an event again only when its ack failed,
+        and a rare second answer is better than no answer for every member.
         """
         event_id = body.get("event_id")
         key = f"slack:event:{event_id}" if isinstance(event_id, str) and event_id else None
