@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, bindparam, event, inspect, make_url, text
+from sqlalchemy import DateTime, Engine, bindparam, event, inspect, make_url, text, update
 from sqlalchemy.orm import Session
 
 from bot.app import App
@@ -254,6 +254,20 @@ def test_a_withdrawn_question_leaves_the_queue_and_asking_again_queues_it_once(
     again = handoffs.queue_last_offer("alice", OFFER_LIFETIME)
     assert again is not None and again.question == "is there wifi on the moon"
     assert [h.id for h in handoffs.queued()] == [again.id]
+
+
+def test_a_question_withdrawn_long_after_it_was_asked_can_still_be_passed_on(
+    engine: Engine,
+) -> None:
+    handoffs = SqlHandoffStore(engine)
+    handoffs.offer("alice", "slack", False, "is there wifi on the moon")
+    queued = handoffs.queue_last_offer("alice", OFFER_LIFETIME)
+    assert queued is not None
+    with engine.begin() as conn:  # asked two hours ago, queued, then the post was refused
+        conn.execute(update(HandoffRow).values(created_at=datetime.now(UTC) - timedelta(hours=2)))
+    assert handoffs.withdraw(queued.id) is True
+    again = handoffs.queue_last_offer("alice", OFFER_LIFETIME)
+    assert again is not None and again.question == "is there wifi on the moon"
 
 
 def test_a_failed_transaction_writes_nothing_on_a_connection_a_claim_used_before(

@@ -79,14 +79,15 @@ class SqlHandoffStore:
             return _handoff(row)
 
     def withdraw(self, handoff_id: int) -> bool:
-        """Put a queued hand-off back as the member's offer, so that asking again queues it
-        once; False when it is not queued (a moderator closed it meanwhile)."""
+        """Put a queued hand-off back as the member's offer, offered now, so that asking again
+        queues it once; False when it is not queued (a moderator closed it meanwhile)."""
         with Session(self._engine) as session, session.begin():
             row = _queued_row(session, handoff_id)
             if row is None:
                 return False
             row.status = "offered"
             row.queued_at = None
+            row.created_at = datetime.now(UTC)  # offered again now: its lifetime starts again
             return True
 
     def queued(self) -> list[Handoff]:
