@@ -92,7 +92,8 @@ class FakeHandoffStore:
     def withdraw(self, handoff_id: int) -> bool:
         for i, h in enumerate(self.items):
             if h.id == handoff_id and h.status == "queued":
-                self.items[i] = dataclasses.replace(h, status="offered", created_at=datetime.now(UTC))
+                self.items[i] = dataclasses.replace(h, status="offered",
+                                                    created_at=datetime.now(UTC))
                 return True
         return False
 
