@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.app import App
 from bot.faq.entries import FaqEntry
 from bot.faq.knowledge_pack import KnowledgePack
-from bot.handoff import OFFER_LIFETIME
+from bot.handoff import OFFER_LIFETIME, Handoff
 from bot.storage.database import current_revision, head_revision, make_engine, upgrade
 from bot.storage.faq_store import SqlFaqStore
 from bot.storage.handoff_store import SqlHandoffStore
@@ -240,13 +240,19 @@ def test_asking_for_a_moderator_queues_only_the_members_latest_declined_question
     assert [h.question for h in handoffs.queued()] == ["second question"]
 
 
-def test_a_withdrawn_question_leaves_the_queue_and_asking_again_queues_it_once(
-    engine: Engine,
-) -> None:
+def _queued_question(engine: Engine) -> tuple[SqlHandoffStore, Handoff]:
+    """A member's declined question, passed on to the moderators' queue."""
     handoffs = SqlHandoffStore(engine)
     handoffs.offer("alice", "slack", False, "is there wifi on the moon")
     queued = handoffs.queue_last_offer("alice", OFFER_LIFETIME)
     assert queued is not None
+    return handoffs, queued
+
+
+def test_a_withdrawn_question_leaves_the_queue_and_asking_again_queues_it_once(
+    engine: Engine,
+) -> None:
+    handoffs, queued = _queued_question(engine)
 
     assert handoffs.withdraw(queued.id) is True
     assert handoffs.queued() == [] and handoffs.get(queued.id) is None
@@ -259,10 +265,7 @@ def test_a_withdrawn_question_leaves_the_queue_and_asking_again_queues_it_once(
 def test_a_question_withdrawn_long_after_it_was_asked_can_still_be_passed_on(
     engine: Engine,
 ) -> None:
-    handoffs = SqlHandoffStore(engine)
-    handoffs.offer("alice", "slack", False, "is there wifi on the moon")
-    queued = handoffs.queue_last_offer("alice", OFFER_LIFETIME)
-    assert queued is not None
+    handoffs, queued = _queued_question(engine)
     with engine.begin() as conn:  # asked two hours ago, queued, then the post was refused
         conn.execute(update(HandoffRow).values(created_at=datetime.now(UTC) - timedelta(hours=2)))
     assert handoffs.withdraw(queued.id) is True

@@ -8,7 +8,8 @@ import json
 import logging
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -312,17 +313,28 @@ def test_a_slash_command_whose_response_url_is_not_a_url_is_refused_and_changes_
     _quiet(caplog)
 
 
-def test_a_moderators_command_or_click_while_the_database_is_away_is_told_without_a_traceback(
-        make_app: Callable[..., App], tmp_path: Path, fake: FakeSlack,
-        caplog: pytest.LogCaptureFixture) -> None:
-    """The database's folder moved away: every new connection fails, as in an outage. A
-    moderator is told privately to try again, in at most one log line each, no traceback."""
+@contextmanager
+def _database_folder_away(make_app: Callable[..., App], tmp_path: Path,
+                          fake: FakeSlack) -> Iterator[Serve]:
+    """A served app whose database folder moved away once it started (an unmounted disk):
+    every new connection fails, as in an outage."""
     folder = tmp_path / "data"
     app = make_app(sqlite_url(folder / "forumbot.db"))
     serve = Serve(app, fake)
     try:
         app.engine.dispose()
         folder.rename(tmp_path / "away")
+        yield serve
+    finally:
+        serve.stop()
+
+
+def test_a_moderators_command_or_click_while_the_database_is_away_is_told_without_a_traceback(
+        make_app: Callable[..., App], tmp_path: Path, fake: FakeSlack,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The database's folder moved away: every new connection fails, as in an outage. A
+    moderator is told privately to try again, in at most one log line each, no traceback."""
+    with _database_folder_away(make_app, tmp_path, fake) as serve:
         responses = [
             serve.command("/faq-admin", "inbox", user="UMOD"),
             serve.command("/faq-admin", "stats", user="UMOD"),
@@ -331,8 +343,6 @@ def test_a_moderators_command_or_click_while_the_database_is_away_is_told_withou
                                             "value": "1"}]))]
         told = fake.wait_for("response_url", 3)
         _quiet(caplog)
-    finally:
-        serve.stop()
     assert [r.status_code for r in responses] == [200] * 3
     assert [t["response_type"] for t in told] == ["ephemeral"] * 3
     assert all("try this again" in t["text"] for t in told), told
@@ -372,17 +382,10 @@ def test_while_the_sqlite_file_cannot_be_opened_a_mention_is_answered_from_memor
         caplog: pytest.LogCaptureFixture) -> None:
     """The database's folder moved away (an unmounted disk): as in a PostgreSQL outage, the
     FAQ answers, without its once-only claim, and no traceback reaches the log."""
-    folder = tmp_path / "data"
-    app = make_app(sqlite_url(folder / "forumbot.db"))
-    serve = Serve(app, fake)
-    try:
-        app.engine.dispose()
-        folder.rename(tmp_path / "away")
+    with _database_folder_away(make_app, tmp_path, fake) as serve:
         serve.event(mention_event(f"{MENTION} who sets the zebraquokka milestones?"))
         answer, = fake.wait_for("chat.postMessage")
         _quiet(caplog)
-    finally:
-        serve.stop()
     assert "The client sets the milestones" in answer["text"], answer
     assert 'File "' not in caplog.text and "zebraquokka" not in caplog.text
     unclaimed = [r.getMessage() for r in caplog.records if "once-only claim" in r.getMessage()]
