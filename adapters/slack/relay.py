@@ -87,9 +87,30 @@ async def pass_to_moderators(rt: SlackRuntime, client: AsyncWebClient, body: dic
             if not outcome_unknown(exc):
                 await rt.call(rt.app.handoffs.withdraw, reply.context["handoff"])
             raise
-        await rt.call(rt.store.link_thread, relay_key(channel, str(posted["ts"])), target,
-                      rt.clock())
+        ts = posted.get("ts")
+        try:
+            if not isinstance(ts, str):
+                raise ValueError("Slack's answer to the post does not say where it is")
+            await rt.call(rt.store.link_thread, relay_key(channel, ts), target, rt.clock())
+        except Exception:  # posted, but a moderator's reply in its thread would reach nobody
+            await _unposted(rt, client, channel, ts, reply.context["handoff"])
+            raise
     await respond(replace_original=True, **rt.message(reply).as_kwargs())
+
+
+async def _unposted(rt: SlackRuntime, client: AsyncWebClient, channel: str, ts: object,
+                    handoff: int) -> None:
+    """Take back a question posted to the moderators whose thread could not be linked to the
+    member: the post deleted (when Slack said where it is) and the question out of the queue,
+    so that the member's next click posts it again. Each as far as it goes: the failure that
+    called for it is the one logged and told."""
+    try:
+        if isinstance(ts, str):
+            await client.chat_delete(channel=channel, ts=ts)
+        await rt.call(rt.app.handoffs.withdraw, handoff)
+    except Exception as exc:
+        log.warning("slack: a question posted to the moderators could not be taken back: %s",
+                    type(exc).__name__)
 
 
 async def relay_reply(rt: SlackRuntime, client: AsyncWebClient, body: dict[str, Any],

@@ -245,6 +245,24 @@ def test_ask_a_moderator_that_slack_refuses_to_post_queues_nothing_and_a_second_
     assert [h.question for h in app.handoffs.queued()] == ["what is the weather on mars"]
 
 
+def test_ask_a_moderator_whose_post_cannot_be_linked_to_the_member_queues_nothing(
+        app: App, serve: Serve, fake: FakeSlack) -> None:
+    """Slack posts the question to the moderators' channel but its answer does not say where
+    (no `ts`): a moderator's reply could never be relayed, so the question leaves the queue,
+    the member is told, and the next click passes it on once, linked."""
+    serve.event(mention_event(f"{MENTION} what is the weather on mars", ts="1700000800.000100"))
+    decline, = posted(fake)
+    shown = decline | {"ts": "1700000801.000100", "thread_ts": "1700000800.000100"}
+    fake.answer["chat.postMessage"] = {"ok": True, "channel": "CMODS"}
+    serve.click(button(decline, "Ask a moderator"), message=shown)
+    told, = fake.wait_for("response_url")
+    assert told["response_type"] == "ephemeral" and "went wrong" in told["text"], told
+    assert app.handoffs.queued() == []
+    serve.click(button(decline, "Ask a moderator"), message=shown)
+    assert "passed your question" in texts(fake.wait_for("response_url", 2)[1]["blocks"])
+    assert [h.question for h in app.handoffs.queued()] == ["what is the weather on mars"]
+
+
 def _shown(message: dict[str, Any]) -> str:
     """Everything of a message that Slack displays (button values are not shown)."""
     labels = [b["text"]["text"] for b in buttons(message.get("blocks") or [])]
