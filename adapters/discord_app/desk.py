@@ -43,7 +43,6 @@ CUT = " … (cut here: `forumbot handoffs` shows it all)"  # the end of a questi
 Handler = Callable[P, Coroutine[Any, Any, None]]
 
 
-
 def guarded(handler: Handler[P]) -> Handler[P]:
     """Run a handler so that Discord's refusals are one log line and nothing else escapes.
 

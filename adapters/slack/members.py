@@ -184,7 +184,6 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
             if answerable(event):
                 await _message(rt, client, body, event, context.get("bot_user_id"))
 
-
     @bolt.command("/faq")
     @guarded(rt)
     async def faq(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
@@ -214,7 +213,7 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
         message = _clicked(body, "rate")
         if message is None:
             return
-        if await _slowed(rt, message, respond):
+        if await _slowed(rt, message.user, respond):
             return
         helpful = action.get("action_id") == RATE_HELPFUL
         reply = await rt.call(rt.app.assistant.rate, message, str(action.get("value")), helpful)
@@ -231,7 +230,7 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
         message = _clicked(body, question or "pick")
         if message is None or "e" not in carried:
             return
-        if await _slowed(rt, message, respond):
+        if await _slowed(rt, message.user, respond):
             return
         reply = await rt.call(rt.app.assistant.pick, message, carried["e"], question)
         user = str(body["user"]["id"])
@@ -251,7 +250,7 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
         message = _clicked(body, "moderator")
         if message is None:
             return
-        if await _slowed(rt, message, respond):
+        if await _slowed(rt, message.user, respond):
             return
         await pass_to_moderators(rt, client, body, message, carried, respond)
 
@@ -263,7 +262,7 @@ def register(bolt: AsyncApp, rt: SlackRuntime) -> None:
         message = _clicked(body, f"faq show {action.get('value')}", private=False)
         if message is None:
             return
-        if await _slowed(rt, message, respond):
+        if await _slowed(rt, message.user, respond):
             return
         reply = await rt.call(rt.app.assistant.handle, message)
         if reply.template != "answer":
@@ -296,9 +295,9 @@ def _clicked(body: dict[str, Any], text: str, private: bool | None = None) -> In
     return incoming(text, team_of(body), str(user["id"]), str(channel), private=private)
 
 
-async def _slowed(rt: SlackRuntime, clicked: Incoming, respond: AsyncRespond) -> bool:
-    """Whether a member clicking is over the rate limit (then told so, only them)."""
-    if rt.allow(clicked.user):
+async def _slowed(rt: SlackRuntime, member: str, respond: AsyncRespond) -> bool:
+    """Whether a member's command or click is over the rate limit (then told so, only them)."""
+    if rt.allow(member):
         return False
     await respond(response_type="ephemeral", replace_original=False,
                   text=rt.text(Reply("slow_down")))
@@ -323,8 +322,7 @@ async def _command(rt: SlackRuntime, command: dict[str, Any], respond: AsyncResp
     if not is_id(user) or not is_id(channel):
         return
     team = team_of(command)
-    if not rt.allow(identity(team, str(user))):
-        await respond(response_type="ephemeral", text=rt.text(Reply("slow_down")))
+    if await _slowed(rt, identity(team, str(user)), respond):
         return
     moderator = await rt.group.contains(str(user))
     message = incoming(text, team, str(user), str(channel), private=True, moderator=moderator)

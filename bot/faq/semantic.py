@@ -300,11 +300,9 @@ class SemanticMatcher:
         the others are ranked by the lexical matcher.
         """
         exact = self._exact.get(phrasing_key(text))
-        if self._lexical is not None and (
-                exact is not None or self._classifier is None or not text.strip()):
-            return self._lexical.rank(text, limit)
-        if self._classifier is None or not text.strip():
-            return []
+        if self._classifier is None or not text.strip() or (
+                exact is not None and self._lexical is not None):
+            return self._lexical.rank(text, limit) if self._lexical is not None else []
         vector = self._encoder.embed([text[:MATCH_CHAR_LIMIT]], QUESTION_TOKENS)
         scores = self._classifier.probabilities(vector)[0]
         if self._nearest is not None:
