@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, delete, or_, select
+from sqlalchemy import Engine, bindparam, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from bot.handoff import OFFER_LIFETIME, Closing, Handoff
@@ -12,6 +12,12 @@ from bot.redaction import scrubbed
 from bot.storage.audit_store import add_audit
 from bot.storage.models import HandoffRow
 from bot.storage.outbox_store import add_notification
+
+# An offer is made for every declined question: two Core statements, built (compiled) once.
+_FORGET_OFFERS = delete(HandoffRow).where(
+    HandoffRow.status == "offered",
+    or_(HandoffRow.user == bindparam("user"), HandoffRow.created_at < bindparam("expired")))
+_OFFER = insert(HandoffRow)
 
 
 def _handoff(row: HandoffRow) -> Handoff:
@@ -40,22 +46,12 @@ class SqlHandoffStore:
         not kept beside the question log.
         """
         now = datetime.now(UTC)
-        with Session(self._engine) as session, session.begin():
-            session.execute(
-                delete(HandoffRow)
-                .where(HandoffRow.status == "offered",
-                       or_(HandoffRow.user == user, HandoffRow.created_at < now - OFFER_LIFETIME))
-            )
-            session.add(
-                HandoffRow(
-                    user=user,
-                    platform=platform,
-                    channel_private=channel_private,
-                    question=scrubbed(question),
-                    status="offered",
-                    created_at=now,
-                )
-            )
+        with self._engine.begin() as conn:
+            conn.execute(_FORGET_OFFERS, {"user": user, "expired": now - OFFER_LIFETIME})
+            conn.execute(_OFFER, {"user": user, "platform": platform,
+                                  "channel_private": channel_private,
+                                  "question": scrubbed(question), "status": "offered",
+                                  "created_at": now})
 
     def queue_last_offer(self, user: str, within: timedelta) -> Handoff | None:
         """Move the member's latest offered question (if recent) into the moderators' queue."""
