@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -62,7 +63,7 @@ async def bench(rate: float, count: int, timeout: float, users: int, database: s
                 ) -> None:
     fake = FakeDiscord(text_channels={CHANNEL: "general"})
     await fake.start()
-    data = tempfile.mkdtemp(prefix="forumbot-discord-bench-")
+    data = tempfile.mkdtemp(prefix="forumbot-discord-bench-")  # removed when done
     environ = dict(os.environ, DISCORD_TOKEN="bench-token", FORUMBOT_DATA_DIR=data,
                    FORUMBOT_LOG_LEVEL="WARNING")
     schema = None
@@ -115,6 +116,7 @@ async def bench(rate: float, count: int, timeout: float, users: int, database: s
         await fake.stop()
         if database and schema:
             _drop_schema(database, schema)
+        shutil.rmtree(data, ignore_errors=True)
     latencies = [(got[i] - sent[i]) * 1000 for i in sent if i in got]
     if not latencies:
         print("no answers arrived")
