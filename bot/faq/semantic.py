@@ -43,8 +43,9 @@ class SemanticWeights:
     step: float = 0.1  # Adam's learning rate
     fit_budget: float = 1e10  # multiply-adds the fit may spend; a huge pack gets fewer steps
     # An out-of-scope subject ranked first declines only when the lexical matcher ranks it
-    # among its best too, or its nearest-phrasing probability reaches this (README).
+    # among its best `worded_ranks`, or its nearest-phrasing probability reaches this (README).
     corroboration: float = 0.1
+    worded_ranks: int = 5
 
 
 class EmbeddingStore(Protocol):
@@ -312,12 +313,12 @@ class SemanticMatcher:
         if self._nearest is not None:
             nearest = self._nearest.probabilities(vector[0])
             scores = (1.0 - self._w.nearest) * scores + self._w.nearest * nearest
-        worded: set[int] | None = None  # the entries the lexical matcher ranks
+        worded: set[int] | None = None  # the lexical matcher's best `worded_ranks` entries
         if self._lexical is not None:
             scores = (1.0 - self._w.lexical) * scores
-            worded = set()
-            for s in self._lexical.rank(text, limit=max(limit, 5)):
-                worded.add(self._index[s.entry_id])
+            lexical = self._lexical.rank(text, limit=max(limit, 5, self._w.worded_ranks))
+            worded = {self._index[s.entry_id] for s in lexical[: self._w.worded_ranks]}
+            for s in lexical:
                 scores[self._index[s.entry_id]] += self._w.lexical * s.score
         k = min(limit + 1, len(scores))  # the best k, without sorting thousands of entries
         best = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else range(k)
@@ -331,8 +332,8 @@ class SemanticMatcher:
 
     def _corroborated(self, i: int, nearest: np.ndarray | None, worded: set[int] | None) -> bool:
         """Whether entry `i`, if an out-of-scope subject, owes its place to more than the
-        classifier: the lexical matcher ranks it (`worded`), or one of its own phrasings is
-        near the question (a nearest-phrasing probability of at least `corroboration`).
+        classifier: the lexical matcher ranks it among its best (`worded`), or one of its own
+        phrasings is near the question (a nearest-phrasing probability of `corroboration`).
 
         The classifier reads a subject as a whole, and a broad subject (support, job search)
         draws vague posts that resemble none of its phrasings; declining needs a second
