@@ -48,6 +48,9 @@ class Scored:
     score: float
     in_scope: bool = True
     exact: bool = False  # the message is worded as one of this entry's phrasings
+    # False: an out-of-scope subject that only the semantic stage's classifier ranks this
+    # high, with neither its words nor one of its phrasings near the message (see `decide`)
+    corroborated: bool = True
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,9 @@ class Decision:
 def decide(ranking: Sequence[Scored], thresholds: Thresholds, words: int = 0) -> Decision:
     """Turn a ranking (best first) of a message of `words` words into an outcome.
 
-    A known out-of-scope subject ranked first declines outright; a message worded exactly
+    A known out-of-scope subject ranked first declines outright, unless its lead is not
+    `corroborated` (nothing but the semantic classifier puts it there): then the in-scope
+    candidates are offered as choices, never answered. A message worded exactly
     as one of an entry's phrasings (which a moderator wrote or accepted) is answered with it;
     otherwise the best in-scope candidate is answered when it is confident and clearly
     ahead, and the candidates above `suggest` are offered as choices.
@@ -71,19 +76,26 @@ def decide(ranking: Sequence[Scored], thresholds: Thresholds, words: int = 0) ->
     if not ranking:
         return Decision(Outcome.DECLINE, None, 0.0)
     top = ranking[0]
+    in_scope = [c for c in ranking if c.in_scope]
     if not top.in_scope:
-        return Decision(Outcome.DECLINE, None, top.score)
+        if top.corroborated:
+            return Decision(Outcome.DECLINE, None, top.score)
+        return _offer(in_scope, thresholds, top.score)
     if top.exact:
         return Decision(Outcome.ANSWER, top.entry_id, top.score)
-    in_scope = [c for c in ranking if c.in_scope]
     runner_up = ranking[1].score if len(ranking) > 1 else 0.0
     margin = (thresholds.long_post_margin if words > thresholds.long_post_words
               else thresholds.answer_margin)
     if top.score >= thresholds.answer and top.score - runner_up >= margin:
         return Decision(Outcome.ANSWER, top.entry_id, top.score)
+    return _offer(in_scope, thresholds, top.score)
+
+
+def _offer(in_scope: Sequence[Scored], thresholds: Thresholds, score: float) -> Decision:
+    """The best in-scope candidates above `suggest` as choices, or a decline if none is."""
     choices = tuple(
         c.entry_id for c in in_scope[: thresholds.max_suggestions] if c.score >= thresholds.suggest
     )
     if choices:
-        return Decision(Outcome.SUGGEST, None, top.score, choices)
-    return Decision(Outcome.DECLINE, None, top.score)
+        return Decision(Outcome.SUGGEST, None, score, choices)
+    return Decision(Outcome.DECLINE, None, score)

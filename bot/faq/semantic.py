@@ -42,6 +42,10 @@ class SemanticWeights:
     iterations: int = 60  # Adam steps of the fit, at most
     step: float = 0.1  # Adam's learning rate
     fit_budget: float = 1e10  # multiply-adds the fit may spend; a huge pack gets fewer steps
+    # An out-of-scope subject ranked first declines only when the lexical matcher ranks it
+    # among its best `worded_ranks`, or its nearest-phrasing probability reaches this (README).
+    corroboration: float = 0.1
+    worded_ranks: int = 5
 
 
 class EmbeddingStore(Protocol):
@@ -305,18 +309,36 @@ class SemanticMatcher:
             return self._lexical.rank(text, limit) if self._lexical is not None else []
         vector = self._encoder.embed([text[:MATCH_CHAR_LIMIT]], QUESTION_TOKENS)
         scores = self._classifier.probabilities(vector)[0]
+        nearest: np.ndarray | None = None
         if self._nearest is not None:
-            scores = ((1.0 - self._w.nearest) * scores
-                      + self._w.nearest * self._nearest.probabilities(vector[0]))
+            nearest = self._nearest.probabilities(vector[0])
+            scores = (1.0 - self._w.nearest) * scores + self._w.nearest * nearest
+        worded: set[int] | None = None  # the lexical matcher's best `worded_ranks` entries
         if self._lexical is not None:
             scores = (1.0 - self._w.lexical) * scores
-            for s in self._lexical.rank(text, limit=max(limit, 5)):
+            lexical = self._lexical.rank(text, limit=max(limit, 5, self._w.worded_ranks))
+            worded = {self._index[s.entry_id] for s in lexical[: self._w.worded_ranks]}
+            for s in lexical:
                 scores[self._index[s.entry_id]] += self._w.lexical * s.score
         k = min(limit + 1, len(scores))  # the best k, without sorting thousands of entries
         best = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else range(k)
         order = sorted((int(i) for i in best), key=lambda i: (-scores[i], i))
-        ranked = [Scored(self._ids[i], min(float(scores[i]), 1.0), self._in_scope[i])
+        ranked = [Scored(self._ids[i], min(float(scores[i]), 1.0), self._in_scope[i],
+                         corroborated=self._corroborated(i, nearest, worded))
                   for i in order if i != exact]
         if exact is not None:
             ranked.insert(0, Scored(self._ids[exact], 1.0, self._in_scope[exact], exact=True))
         return ranked[:limit]
+
+    def _corroborated(self, i: int, nearest: np.ndarray | None, worded: set[int] | None) -> bool:
+        """Whether entry `i`, if an out-of-scope subject, owes its place to more than the
+        classifier: the lexical matcher ranks it among its best (`worded`), or one of its own
+        phrasings is near the question (a nearest-phrasing probability of `corroboration`).
+
+        The classifier reads a subject as a whole, and a broad subject (support, job search)
+        draws vague posts that resemble none of its phrasings; declining needs a second
+        signal. Without both signals (the semantic stage alone) there is nothing to check
+        the classifier by, and every subject counts as corroborated."""
+        if self._in_scope[i] or nearest is None or worded is None:
+            return True
+        return i in worded or float(nearest[i]) >= self._w.corroboration

@@ -59,3 +59,16 @@ def test_a_long_post_needs_a_clearer_lead_to_be_answered() -> None:
 
 def test_nothing_to_rank_is_declined() -> None:
     assert decide([], T).outcome is Outcome.DECLINE
+
+
+def test_an_uncorroborated_out_of_scope_subject_on_top_gives_the_in_scope_choices() -> None:
+    ranking = [Scored("out-of-scope:support", 0.3, in_scope=False, corroborated=False),
+               Scored("a", 0.28), Scored("b", 0.1)]
+    d = decide(ranking, Thresholds(answer=0.2, answer_margin=0.0, suggest=0.08))
+    assert (d.outcome, d.entry_id, d.suggestions) == (Outcome.SUGGEST, None, ("a", "b"))
+
+
+def test_an_uncorroborated_out_of_scope_subject_is_declined_when_nothing_else_is_near() -> None:
+    ranking = [Scored("out-of-scope:support", 0.6, in_scope=False, corroborated=False),
+               Scored("a", 0.1)]
+    assert decide(ranking, T).outcome is Outcome.DECLINE

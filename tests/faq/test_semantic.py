@@ -29,6 +29,7 @@ from bot.faq.semantic import (
     NearestPhrasing,
     PhrasingVectors,
     SemanticMatcher,
+    SemanticWeights,
     read_shipped,
     text_key,
 )
@@ -125,6 +126,22 @@ def test_an_entrys_last_phrasing_counts_when_the_entries_after_it_have_none() ->
     assert odds.argmax() == 1 and odds[1] > 0.99
 
 
+def test_a_subject_only_the_classifier_ranks_first_is_not_corroborated(
+        encoder: Encoder, engine: Engine) -> None:
+    vectors = PhrasingVectors(encoder, SqlVectorStore(engine))
+    words = Matcher([e for e in PACK if e.in_scope], Vocabulary())  # knows no subject's words
+    question = "got any funny stories?"
+    near = SemanticMatcher(PACK, vectors, words).rank(question)[0]
+    assert (near.entry_id, near.corroborated) == ("out-of-scope:small-talk", True)
+    unreachable = SemanticWeights(corroboration=1.01)  # no nearest phrasing is near enough
+    alone = SemanticMatcher(PACK, vectors, words, unreachable).rank(question)[0]
+    assert (alone.entry_id, alone.corroborated) == ("out-of-scope:small-talk", False)
+    worded = SemanticMatcher(PACK, vectors, Matcher(PACK, Vocabulary()), unreachable)
+    assert worded.rank("tell me a joke please")[0].corroborated
+    semantic_alone = SemanticMatcher(PACK, vectors, None, unreachable)
+    assert semantic_alone.rank(question)[0].corroborated
+
+
 def test_a_phrasing_typed_exactly_is_answered_with_its_entry(encoder: Encoder,
                                                              engine: Engine) -> None:
     vectors = PhrasingVectors(encoder, SqlVectorStore(engine))
@@ -138,8 +155,12 @@ def test_a_phrasing_typed_exactly_is_answered_by_the_fused_matcher_without_the_m
                               Matcher(PACK, Vocabulary()))
     embedded: list[Sequence[str]] = []
     real = encoder.embed
-    monkeypatch.setattr(encoder, "embed", lambda texts, *rest: embedded.append(texts) or real(
-        texts, *rest))
+
+    def counted(texts: Sequence[str], *rest: int) -> np.ndarray:
+        embedded.append(texts)
+        return real(texts, *rest)
+
+    monkeypatch.setattr(encoder, "embed", counted)
     top = matcher.rank("Upload a new photo!")[0]
     assert (top.entry_id, top.exact, top.score) == ("profile-photo", True, 1.0)
     assert embedded == []
