@@ -136,9 +136,20 @@ def load_encoder(model: ModelFile) -> Encoder:
             str(model.path), sess_options=options, providers=["CPUExecutionProvider"])
         tokenizer = WordPiece.from_file(model.vocabulary)
     except Exception as exc:  # onnxruntime raises its own types for a malformed graph
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelUnavailable(f"cannot load {model.path}: {reason[:200]}") from None
+        raise ModelUnavailable(f"cannot load {model.path}: {_first_line(exc)}") from None
     outputs = session.get_outputs()
     if not outputs or outputs[0].shape[-1] != DIMENSIONS:
         raise ModelUnavailable(f"{model.path} does not give {DIMENSIONS}-dimension vectors")
-    return Encoder(session, tokenizer, model.sha256)
+    encoder = Encoder(session, tokenizer, model.sha256)
+    try:  # an onnxruntime too old for one of the graph's operators loads it, then fails here
+        encoder.embed(["a first question"], QUESTION_TOKENS)
+    except Exception as exc:
+        raise ModelUnavailable(
+            f"onnxruntime {onnxruntime.__version__} cannot run {model.path}: "
+            f"{_first_line(exc)}") from None
+    return encoder
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__

@@ -39,6 +39,7 @@ from bot.messages import Incoming
 from bot.resources import knowledge_dir
 from bot.storage.models import PhrasingVectorRow
 from bot.storage.vector_store import SqlVectorStore
+from tests.faq.tiny_onnx import identity_model
 
 PACK = [
     IndexEntry("payment-stages", (
@@ -230,6 +231,21 @@ def test_a_model_that_cannot_be_used_is_said_in_one_log_line_and_answers_go_on_l
     line = caplog.records[0].getMessage()
     assert "lexical matcher alone" in line and str(model) in line
     assert ("sha256" in line) == (damage == "checksum")
+    assert app.assistant.decide("who sets the milestones?").entry_id == "milestones-who-sets"
+
+
+def test_a_model_onnxruntime_loads_but_cannot_run_is_said_in_one_log_line_and_answers_go_on(
+    make_app: Callable[..., App], sqlite_database: str, tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    model = tmp_path / "model.onnx"
+    model.write_bytes(identity_model())  # loads, but wants an input forumbot does not feed
+    with caplog.at_level(logging.WARNING):
+        app = make_app(sqlite_database, matcher="fused", model_path=model)
+    assert app.matcher == "lexical"
+    assert len(caplog.records) == 1
+    line = caplog.records[0].getMessage()
+    assert "cannot run" in line and str(model) in line
     assert app.assistant.decide("who sets the milestones?").entry_id == "milestones-who-sets"
 
 
