@@ -25,7 +25,7 @@ class Thresholds:
     answer: float = 0.35
     answer_margin: float = 0.08
     suggest: float = 0.20
-    max_suggestions: int = 4
+    max_suggestions: int = 3
     long_post_words: int = 20
     long_post_margin: float = 0.10
 

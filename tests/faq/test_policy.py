@@ -18,9 +18,9 @@ def test_a_close_runner_up_turns_an_answer_into_choices() -> None:
     assert d.suggestions == ("a", "b")
 
 
-def test_no_more_than_four_choices_are_offered() -> None:
-    ranking = [Scored(x, 0.45) for x in "abcdef"]
-    assert decide(ranking, T).suggestions == ("a", "b", "c", "d")
+def test_no_more_than_three_choices_are_offered() -> None:
+    ranking = [Scored(x, 0.45) for x in "abcde"]
+    assert decide(ranking, T).suggestions == ("a", "b", "c")
 
 
 def test_weak_matches_are_declined() -> None:
