@@ -15,8 +15,9 @@ PLATFORM = "discord"
 MESSAGE_LIMIT = 2000  # characters in one Discord message
 LABEL_LIMIT = 80      # characters on a button
 _MENTION = re.compile(r"<@!?(\d{1,20})>")
-# A file's link as Discord gives it: shown as is (escaping would break it), so nothing else.
-_FILE_URL = re.compile(r"^https://[A-Za-z0-9.-]+/[\x21-\x7e]{1,1000}$")
+# A file's link as Discord gives it: shown as is (escaping would break it), so nothing else:
+# printable ASCII without spaces or the angle brackets that would end Discord's own <link>.
+_FILE_URL = re.compile(r"^https://[A-Za-z0-9.-]+/[!-;=?-~]{1,1000}$")
 
 # Custom ids of the buttons: stable across restarts, so old messages keep working.
 RATE_ID = r"forumbot:rate:(?P<entry>[a-z0-9][a-z0-9-]{0,63}):(?P<helpful>[yn])"
@@ -47,8 +48,7 @@ def without_mentions_of(text: str, user_id: int) -> str:
 def file_links(urls: Iterable[str]) -> list[Trusted]:
     """The links of a message's files (attachments), to pass on with its text; a link that
     is not a plain https URL is left out."""
-    return [Trusted(url) for url in urls if _FILE_URL.match(url) and "<" not in url
-            and ">" not in url]
+    return [Trusted(url) for url in urls if _FILE_URL.match(url)]
 
 
 def mentions(text: str, user_id: int) -> bool:
