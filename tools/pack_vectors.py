@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -45,7 +46,7 @@ class MemoryStore:
 def main() -> int:
     folder = knowledge_dir()
     pack = load_pack(folder)
-    encoder = load_encoder(locate_model())
+    encoder = load_encoder(replace(locate_model(), faster=None))  # the pinned file itself
     store = MemoryStore()
     store.kept.update(read_shipped(folder / PACK_VECTORS, encoder.model_id).vectors)
     reused = len(store.kept)

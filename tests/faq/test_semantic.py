@@ -7,6 +7,7 @@ import hashlib
 import logging
 import shutil
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,10 +16,17 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from bot.app import PACK_VECTORS, App
+from bot.faq import embedding
 from bot.faq.embedding import (
+    MAX_TOKENS,
     MODEL_SHA256,
     PACKAGED_MODEL,
+    PROBE_SHA256,
+    QUESTION_TOKENS,
+    SIGNED_MODEL,
+    SIGNED_SHA256,
     Encoder,
+    FasterFile,
     load_encoder,
     locate_model,
 )
@@ -81,6 +89,52 @@ def test_the_model_file_shipped_in_the_package_has_the_pinned_checksum() -> None
     assert digest == MODEL_SHA256, (
         f"{PACKAGED_MODEL.name} is not the file pinned in bot/faq/embedding.py: derive it with "
         "tools/derive_model.py, pin its sha256, then run tools/pack_vectors.py")
+
+
+def test_the_signed_model_shipped_in_the_package_has_its_pinned_checksum() -> None:
+    model = locate_model()
+    assert model.faster == FasterFile(SIGNED_MODEL, PROBE_SHA256)
+    assert hashlib.sha256(SIGNED_MODEL.read_bytes()).hexdigest() == SIGNED_SHA256
+
+
+def test_whichever_file_runs_a_question_gets_the_packaged_models_vector_to_the_bit(
+        encoder: Encoder) -> None:
+    # The signed file runs only on a CPU where it gives the packaged model's bytes (VNNI);
+    # elsewhere the packaged model itself runs. Either way, the same vectors.
+    reference = load_encoder(replace(locate_model(), faster=None))
+    assert reference.path == PACKAGED_MODEL
+    texts = [phrasing for entry in PACK for phrasing in entry.phrasings]
+    texts += ["", "My buyer's order is \"Pending Clearance\", naïve café?!", "word " * 500]
+    for tokens in (QUESTION_TOKENS, MAX_TOKENS):
+        assert encoder.embed(texts, tokens).tobytes() == reference.embed(texts, tokens).tobytes()
+    assert encoder.model_id == reference.model_id == MODEL_SHA256
+
+
+def test_a_faster_file_that_gives_other_vectors_is_not_run() -> None:
+    model = replace(locate_model(), faster=FasterFile(SIGNED_MODEL, "0" * 64))
+    assert load_encoder(model).path == PACKAGED_MODEL
+
+
+def test_a_faster_file_onnxruntime_cannot_run_is_passed_over(tmp_path: Path) -> None:
+    broken = tmp_path / "faster.onnx"
+    broken.write_bytes(identity_model())  # loads, but wants an input forumbot does not feed
+    encoder = load_encoder(replace(locate_model(), faster=FasterFile(broken, PROBE_SHA256)))
+    assert encoder.path == PACKAGED_MODEL
+    assert np.isclose(np.linalg.norm(encoder.embed(["pending"])), 1.0, atol=1e-5)
+
+
+def test_a_damaged_signed_model_is_not_used_and_said_in_one_log_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    damaged = tmp_path / SIGNED_MODEL.name
+    data = bytearray(SIGNED_MODEL.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+    monkeypatch.setattr(embedding, "SIGNED_MODEL", damaged)
+    with caplog.at_level(logging.WARNING):
+        model = locate_model()
+    assert model.faster is None and model.path == PACKAGED_MODEL
+    assert [r.getMessage().split(" has sha256")[0] for r in caplog.records] == [damaged.name]
 
 
 def test_sentences_that_mean_the_same_are_closer_than_unrelated_ones(encoder: Encoder) -> None:
