@@ -5,7 +5,9 @@ fake Web API served by this script, then sends correctly signed events to
 `POST /slack/events` and measures:
 
 - acks: how many events per second were acknowledged (HTTP 200) with `--concurrency`
-  requests in flight, and each ack's latency (request sent to response read); "503" counts
+  requests in flight ((acks - 1) / (last ack - first ack), like answers/s below: a whole
+  phase's acks over the time from its first send would stay below the offered rate by
+  construction), and each ack's latency (request sent to response read); "503" counts
   the events refused while the process had FORUMBOT_SLACK_MAX_PENDING answers in hand
   (Slack would deliver them again later);
 - answers: the time from sending an event to the fake receiving the threaded
@@ -23,7 +25,9 @@ Two phases: "burst" sends `--events` as fast as `--concurrency` allows (throughp
 sends `--rate` events per second for `--seconds` (latency at the target rate). Both are
 bounded in count and time and the script stops by itself; it sends only to 127.0.0.1.
 Targets (2 cores), judged on the paced phase: at least 300 events/s acked (none refused),
-ack p99 <= 100 ms, answer p99 <= 500 ms.
+ack p99 <= 100 ms, answer p99 <= 500 ms. The paced phase offers 320/s by default: a process
+that keeps up acks at the offered rate, never above it, so a rate judged against 300 is
+offered above 300 (at exactly 300 the verdict would turn on timer jitter).
 
 Run from the repo root:  .venv/bin/python bench/slack_bench.py [--events N] [--rate R]
     [--seconds S] [--concurrency C] [--postgres]
@@ -61,6 +65,7 @@ QUESTIONS = ("who sets the milestones?", "how do I get a refund?", "what is escr
              "can I change a milestone?", "what is the weather on mars?")
 MAX_SECONDS = 120.0  # a phase never runs longer than this
 TARGET_RATE, TARGET_ACK_P99_MS, TARGET_ANSWER_P99_MS = 300.0, 100.0, 500.0
+OFFERED_RATE = 320.0  # paced: above the target rate, which a process that keeps up matches
 
 
 @dataclass
@@ -190,23 +195,27 @@ class PhaseResult:
     name: str
     sent: int
     acked: int
-    seconds: float
     ack_ms: list[float]
     answer_ms: list[float]
     busy: int = 0  # refused with 503 while the answers in hand were at FORUMBOT_SLACK_MAX_PENDING
     cpu_s: float = float("nan")  # the serve process's CPU time over the phase
     loop_cpu_s: float = float("nan")  # of which its main thread's (the event loop's)
     answer_span: float = 0.0  # seconds from the first answer to the last
+    ack_span: float = 0.0  # seconds from the first ack (200) to the last
     own_cpu_s: float = float("nan")  # this script's CPU time over the phase
 
+    @property
+    def acks_per_second(self) -> float:
+        return (self.acked - 1) / self.ack_span if self.ack_span > 0 else 0.0
+
     def line(self) -> str:
-        rate = self.acked / self.seconds if self.seconds else 0.0
+        rate = self.acks_per_second
         answers = (len(self.answer_ms) - 1) / self.answer_span if self.answer_span > 0 else 0.0
         cpu_ms = self.cpu_s * 1000 / self.acked if self.acked else float("nan")
         loop_ms = self.loop_cpu_s * 1000 / self.acked if self.acked else float("nan")
         own_ms = self.own_cpu_s * 1000 / self.sent if self.sent else float("nan")
-        return (f"{self.name:6} {self.sent:6} {self.acked:6} {self.busy:6} {rate:9.0f} "
-                f"{answers:9.0f} "
+        return (f"{self.name:6} {self.sent:6} {self.acked:6} {self.busy:6} {rate:9.1f} "
+                f"{answers:9.1f} "
                 f"{cpu_ms:8.2f} {loop_ms:8.2f} {own_ms:8.2f} "
                 f"{_percentile(self.ack_ms, 0.5):8.1f} {_percentile(self.ack_ms, 0.99):8.1f} "
                 f"{len(self.answer_ms):8} {_percentile(self.answer_ms, 0.5):8.1f} "
@@ -220,6 +229,7 @@ async def _phase(name: str, client: Loopback, api: FakeWebApi, count: int,
     own_before = time.process_time()
     sent_at: dict[str, float] = {}
     ack_ms: list[float] = []
+    acked_at: list[float] = []
     acked = busy = 0
     gate = asyncio.Semaphore(concurrency)
     started = time.perf_counter()
@@ -234,6 +244,7 @@ async def _phase(name: str, client: Loopback, api: FakeWebApi, count: int,
             ack_ms.append((time.perf_counter() - begin) * 1000)
             if status == 200:
                 acked += 1
+                acked_at.append(time.perf_counter())
             elif status == 503:
                 busy += 1  # Slack would deliver it again later
 
@@ -246,7 +257,6 @@ async def _phase(name: str, client: Loopback, api: FakeWebApi, count: int,
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
         tasks.append(asyncio.create_task(one(n)))
     await asyncio.gather(*tasks)
-    seconds = time.perf_counter() - started
     own_cpu = time.process_time() - own_before
     deadline = time.perf_counter() + 30
     while len([t for t in sent_at if t in api.answered]) < len(sent_at) and \
@@ -255,9 +265,10 @@ async def _phase(name: str, client: Loopback, api: FakeWebApi, count: int,
     answer_ms = [(api.answered[t] - s) * 1000 for t, s in sent_at.items() if t in api.answered]
     answered_at = [api.answered[t] for t in sent_at if t in api.answered]
     span = max(answered_at) - min(answered_at) if answered_at else 0.0
-    return PhaseResult(name, len(tasks), acked, seconds, ack_ms, answer_ms, busy,
+    return PhaseResult(name, len(tasks), acked, ack_ms, answer_ms, busy,
                        _cpu_seconds(pid) - cpu_before, _main_thread_cpu_seconds(pid) - loop_before,
-                       span, own_cpu)
+                       answer_span=span, own_cpu_s=own_cpu,
+                       ack_span=max(acked_at) - min(acked_at) if acked_at else 0.0)
 
 
 async def _bench(args: argparse.Namespace, data: Path) -> list[PhaseResult]:
@@ -328,7 +339,8 @@ def _database(postgres: bool, data: Path) -> Iterator[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=3000, help="burst: events (3000)")
-    parser.add_argument("--rate", type=float, default=TARGET_RATE, help="paced: events/s (300)")
+    parser.add_argument("--rate", type=float, default=OFFERED_RATE,
+                        help="paced: events/s (320)")
     parser.add_argument("--seconds", type=float, default=10.0, help="paced: seconds (10)")
     parser.add_argument("--concurrency", type=int, default=32, help="requests in flight (32)")
     parser.add_argument("--postgres", action="store_true",
@@ -349,7 +361,7 @@ def main() -> None:
     # At the target rate every event must be acked (a 503 is Slack delivering it again later):
     # the burst's acks per second count only what it could answer before it said 503.
     print(f"targets (paced at {args.rate:.0f}/s): acked/s >= {TARGET_RATE:.0f}: "
-          f"{'pass' if paced.acked / paced.seconds >= TARGET_RATE else 'FAIL'}; "
+          f"{'pass' if paced.acks_per_second >= TARGET_RATE else 'FAIL'}; "
           f"paced ack p99 <= {TARGET_ACK_P99_MS:.0f} ms: "
           f"{'pass' if _percentile(paced.ack_ms, 0.99) <= TARGET_ACK_P99_MS else 'FAIL'}; "
           f"paced answer p99 <= {TARGET_ANSWER_P99_MS:.0f} ms: "
