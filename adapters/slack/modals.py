@@ -127,8 +127,11 @@ def result(title: str, text: str) -> View:
 def values(view: Mapping[str, Any]) -> dict[str, str]:
     """A submitted view's values by block id: typed text, or a select's chosen value."""
     found: dict[str, str] = {}
-    state = ((view.get("state") or {}).get("values") or {})
-    for block_id, actions in state.items():
+    state = view.get("state")
+    blocks = state.get("values") if isinstance(state, dict) else None
+    if not isinstance(blocks, dict):
+        return found
+    for block_id, actions in blocks.items():
         if not isinstance(actions, dict):
             continue
         for action in actions.values():

@@ -472,3 +472,29 @@ def test_a_private_answer_whose_notice_slack_refuses_is_given_up_naming_the_refu
     given_up = [r.getMessage() for r in caplog.records if "given up" in r.getMessage()]
     assert len(given_up) == 1 and "chat.postMessage refused: not_in_channel" in given_up[0]
     assert [m["channel"] for m in fake.of("chat.postMessage")] == ["DUMEMBER", "CGENERAL"]
+
+
+ODD_FORMS = {
+    "state that is a list": {"state": [1, 2]},
+    "values that are a list": {"state": {"values": ["title"]}},
+    "a value that is a number": {"state": {"values": {"title": {"t": {"type": "plain_text_input",
+                                                                       "value": 7}}}}},
+    "a select whose option is a string": {"state": {"values": {"entry": {"e": {
+        "type": "static_select", "selected_option": "escrow"}}}}},
+    "metadata that is a number": {"private_metadata": 12, "state": {"values": {}}},
+    "metadata whose base is text": {"private_metadata": '{"id": "escrow", "base": "x"}',
+                                    "state": {"values": {}}},
+}
+
+
+@pytest.mark.parametrize("callback", ["faq_add", "faq_edit", "inbox_attach", "inbox_create"])
+@pytest.mark.parametrize("odd", ODD_FORMS.values(), ids=ODD_FORMS.keys())
+def test_a_moderators_form_submitted_in_an_odd_shape_gets_an_answer_and_no_traceback(
+        serve: Serve, fake: FakeSlack, caplog: pytest.LogCaptureFixture, callback: str,
+        odd: dict[str, Any]) -> None:
+    response = serve.interact({
+        "type": "view_submission", "user": {"id": "UMOD"}, "trigger_id": "trigger-1",
+        "view": {"id": "V1", "type": "modal", "callback_id": callback, **odd}})
+    assert response.status_code in (200, 400)
+    assert not _failures(caplog)
+    _quiet(caplog)
