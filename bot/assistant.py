@@ -11,6 +11,7 @@ from bot import commands
 from bot.commands import Command
 from bot.contracts.asking import general_parts
 from bot.contracts.personal import MILESTONE_TOPIC, PersonalDesk
+from bot.courtesy import courtesy
 from bot.errors import NotFound, Unavailable, UserError, described
 from bot.faq.commands import MODERATOR_HELP
 from bot.faq.desk import FaqDesk
@@ -123,6 +124,9 @@ class Assistant:
         command = commands.parse(text)
         if command is not None:
             return self._command(command, message)
+        said = courtesy(text)
+        if said is not None:  # not a question: answered in kind, not logged, not offered on
+            return Reply("courtesy", {"kind": said.value})
         snapshot = self.faq.current()  # one snapshot per message, however the FAQ changes
         entries = snapshot.entries
         decision = snapshot.decide(text, self.thresholds)

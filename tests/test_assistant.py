@@ -6,6 +6,7 @@ import pytest
 
 from bot.assistant import Assistant
 from bot.faq.knowledge_pack import KnowledgePack
+from bot.inbox.commands import InboxRequest
 from bot.messages import Incoming
 from bot.rendering import Renderer
 from bot.resources import templates_dir
@@ -114,6 +115,37 @@ def test_empty_messages_get_a_prompt_to_ask_something(assistant: Assistant, text
     template, rendered = ask(assistant, text)
     assert template == "empty"
     assert "help" in rendered
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("thanks!", "You're welcome"), ("Thank you so much, that helped", "You're welcome"),
+    ("hi", "who sets the milestones?"), ("good morning everyone", "who sets the milestones?"),
+    ("ok got it", "just ask"), ("bye \U0001f44b", "just ask"),
+])
+def test_thanks_a_greeting_or_an_ok_is_answered_in_kind_and_not_passed_on_or_logged(
+        assistant: Assistant, text: str, says: str) -> None:
+    template, rendered = ask(assistant, text)
+    assert template == "courtesy"
+    assert says in rendered
+    assert "moderator" not in rendered
+    assert isinstance(assistant.handoffs, FakeHandoffStore) and not assistant.handoffs.items
+    assert assistant.inbox.handle(InboxRequest("list"), "console:mod", granted=True
+                                  ).context["total_questions"] == 0
+
+
+@pytest.mark.parametrize("text", [
+    "thanks, and who sets the milestones?", "hi, who sets the milestones?", "not helpful",
+    "thanks but I still can't withdraw to paypal", "hello, 2 milestones are pending",
+])
+def test_a_question_that_comes_with_thanks_or_a_greeting_is_still_a_question(
+        assistant: Assistant, text: str) -> None:
+    assert ask(assistant, text)[0] in ("answer", "suggest", "decline")
+
+
+def test_a_greeting_before_a_question_does_not_stop_its_answer(assistant: Assistant) -> None:
+    reply = assistant.handle(Incoming("hi, who sets the milestones?", "console:a"))
+    assert reply.template == "answer"
+    assert reply.context["entry"]["id"] == "milestones-who-sets"
 
 
 @pytest.mark.parametrize("text", [

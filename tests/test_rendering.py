@@ -17,6 +17,7 @@ SAMPLE_CONTEXTS: dict[str, dict[str, Any]] = {
                             {"number": 2, "id": "b", "title": "Second"}]},
     "decline": {},
     "empty": {},
+    "courtesy": {"kind": "greeting"},
     "error": {"message": "There is no answer with the id 'nope'."},
     "oops": {},
     "help": {"answer": "I answer questions.", "commands": [{"usage": "help", "summary": "this"}]},

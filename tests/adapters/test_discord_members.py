@@ -84,6 +84,18 @@ def test_a_mention_is_answered_in_a_reply_that_can_ping_nobody(
     run(scenario)
 
 
+def test_a_mention_saying_thanks_gets_a_short_reply_without_buttons_or_an_inbox_entry(
+        app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def scenario() -> None:
+        async with running(app, monkeypatch) as (fake, _):
+            await fake.mention(MEMBER, "thanks, that helped!", GENERAL)
+            body, = await fake.wait_for(lambda: posted(fake, GENERAL))
+            assert "You're welcome" in body["content"]
+            assert not body.get("components")
+    run(scenario)
+    assert not app.questions.open_questions(10)
+
+
 def test_messages_that_do_not_mention_the_bot_and_bots_own_are_left_alone(
         app: App, monkeypatch: pytest.MonkeyPatch) -> None:
     async def scenario() -> None:

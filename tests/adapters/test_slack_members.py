@@ -58,6 +58,16 @@ def test_a_direct_message_is_answered_in_the_direct_message(serve: Serve,
     assert "milestone" in texts(answer["blocks"]).lower()
 
 
+def test_a_mention_saying_hello_is_greeted_in_its_thread_without_buttons(
+        app: App, serve: Serve, fake: FakeSlack) -> None:
+    serve.event(mention_event(f"{MENTION} hello!", ts="1700000110.000100"))
+    greeting, = posted(fake)
+    assert greeting["thread_ts"] == "1700000110.000100"
+    assert "who sets the milestones?" in texts(greeting["blocks"])
+    assert not buttons(greeting["blocks"])
+    assert not app.questions.open_questions(10)
+
+
 def test_a_help_channel_gets_an_answer_only_when_the_match_is_confident(
         serve: Serve, fake: FakeSlack) -> None:
     serve.event(message_event("what is the weather on mars", channel="CHELP",
