@@ -35,7 +35,7 @@ _KIND = {word: kind for kind, words in _SAYS.items() for word in words.split()}
 # Words that may come with them ("thank you so much", "got it, bye for now", "hi everyone").
 _ALONG = frozenset("""you u so much very a lot lots all for the that this it again there
     everyone guys folks bot forumbot man bro mate buddy good and really just got was is that's
-    it's now day too ya see later oh well have nice""".split())
+    it's now day too ya see later oh well have""".split())
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 _DIGIT = re.compile(r"\d")
 
@@ -47,7 +47,7 @@ def courtesy(text: str) -> Courtesy | None:
     words = _WORD.findall(text.lower().replace("\u2019", "'"))
     if not words or len(words) > MAX_WORDS:
         return None
-    kinds = set()
+    kinds: set[Courtesy] = set()
     for word in words:
         kind = _KIND.get(word)
         if kind is not None:
