@@ -8,8 +8,9 @@ A message with anything else in it ("thanks, and who sets the milestones?", "not
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
+
+from bot.text import tokens
 
 
 class Courtesy(StrEnum):
@@ -21,6 +22,7 @@ class Courtesy(StrEnum):
 
 
 MAX_WORDS = 8  # longer messages say more than a courtesy
+MAX_CHARS = 200  # longer is never eight words of courtesy: a 100 KB paste is not tokenized here
 
 # The words that make a message a courtesy, by what it says; thanks outrank a greeting
 # ("hi, thanks!"), and both an acknowledgement.
@@ -36,15 +38,13 @@ _KIND = {word: kind for kind, words in _SAYS.items() for word in words.split()}
 _ALONG = frozenset("""you u so much very a lot lots all for the that this it again there
     everyone guys folks bot forumbot man bro mate buddy good and really just got was is that's
     it's now day too ya see later oh well have""".split())
-_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
-_DIGIT = re.compile(r"\d")
 
 
 def courtesy(text: str) -> Courtesy | None:
     """What `text` says when it is only courtesy, else None (a question, or nothing)."""
-    if _DIGIT.search(text):
+    if len(text) > MAX_CHARS:
         return None
-    words = _WORD.findall(text.lower().replace("\u2019", "'"))
+    words = tokens(text)  # a number is a word no courtesy has
     if not words or len(words) > MAX_WORDS:
         return None
     kinds: set[Courtesy] = set()
